@@ -1,0 +1,43 @@
+# Edu Roll-up: the two commands a newcomer types are `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+N ?=
+
+.PHONY: demo test venv sysdeps lint docs bench clean-workspace
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## System packages the tests use (LibreOffice, poppler, Thai fonts, Chromium).
+sysdeps:
+	bash scripts/install-system-deps.sh
+
+## Build the demo province in this folder (plan/, inbox/) and run the nightly job on it.
+demo: venv
+	$(BIN)/edurollup demo --workspace .
+
+## Set up everything and run the whole test suite.
+test: venv sysdeps
+	$(BIN)/python -m pytest -q
+
+lint: venv
+	$(BIN)/ruff check pipeline schemas tests bench
+
+## Regenerate docs/cli.md from the commands' --help.
+docs: venv
+	$(BIN)/python -m pipeline.clidoc > docs/cli.md
+
+## Benchmark: make bench [N=1000]
+bench: venv
+	$(BIN)/python bench/run.py $(if $(N),--n $(N))
+
+clean-workspace:
+	rm -rf state outbox/* inbox/* plan demo-manifest.json
+	touch inbox/.gitkeep outbox/.gitkeep
