@@ -100,6 +100,8 @@ class SheetFrame:
     refs: dict[str, str]  # field -> column letter
     labels: dict[str, str]  # field -> column label as the sender sees it
     raw_text: dict[tuple[str, int], str] = field(default_factory=dict)  # (field,row) -> text seen
+    # cells the normaliser could not parse (already reported): validators skip them
+    unparsed: set[tuple[str, int]] = field(default_factory=set)
 
     def cell(self, field_name: str, row: int) -> str:
         return f"{self.refs.get(field_name, '?')}{row}"
