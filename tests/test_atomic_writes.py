@@ -1,0 +1,27 @@
+"""Outbox files are replaced whole, and unchanged content is not rewritten."""
+
+import os
+
+import pytest
+
+from pipeline.atomic import atomic_path, write_bytes_atomic
+
+
+def test_unchanged_bytes_leave_the_file_untouched(tmp_path):
+    target = tmp_path / "out" / "a.txt"
+    assert write_bytes_atomic(target, b"one") is True
+    os.utime(target, ns=(1_000_000_000, 1_000_000_000))
+    assert write_bytes_atomic(target, b"one") is False
+    assert target.stat().st_mtime_ns == 1_000_000_000
+    assert write_bytes_atomic(target, b"two") is True
+    assert target.read_bytes() == b"two"
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_temp(tmp_path):
+    target = tmp_path / "b.xlsx"
+    target.write_bytes(b"old")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_bytes(b"half")
+        raise RuntimeError("crash")
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["b.xlsx"]
