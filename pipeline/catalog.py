@@ -152,6 +152,10 @@ _KINDS: list[Kind] = [
     Kind("value.text-too-long", "error", "Text too long",
          "ข้อความยาวเกินกำหนด ({detail})", "Text too long ({detail})",
          "ตัดข้อความให้สั้นลง", "Shorten the text."),
+    Kind("value.bad-format", "error", "Value in the wrong format",
+         "\"{value}\" มีรูปแบบไม่ถูกต้อง (ใช้ได้เฉพาะตัวอักษรอังกฤษ ตัวเลข . - _)",
+         "\"{value}\" has the wrong format (only letters, digits, . - _ are allowed)",
+         "แก้ไขรหัสให้มีเฉพาะตัวอักษรอังกฤษ ตัวเลข จุด ขีด", "Use only letters, digits, dots and dashes."),
     # ---- rules across fields ---------------------------------------------------------------
     Kind("budget.disbursed-over-allocated", "error", "Disbursed more than allocated",
          "เบิกจ่ายสะสม {value} บาท มากกว่างบที่ได้รับจัดสรร {expected} บาท",
