@@ -102,8 +102,12 @@ class SheetFrame:
     raw_text: dict[tuple[str, int], str] = field(default_factory=dict)  # (field,row) -> text seen
     # cells the normaliser could not parse (already reported): validators skip them
     unparsed: set[tuple[str, int]] = field(default_factory=set)
+    # forms (cover, plan settings): field -> full A1 cell, since each field has its own row
+    field_cells: dict[str, str] = field(default_factory=dict)
 
     def cell(self, field_name: str, row: int) -> str:
+        if field_name in self.field_cells:
+            return self.field_cells[field_name]
         return f"{self.refs.get(field_name, '?')}{row}"
 
 
