@@ -1,0 +1,248 @@
+"""The demo province: Sisaket's registry, strategies, indicators and targets for FY 2568.
+
+Everything is invented but plausible (real district names, school-code-shaped codes,
+"โรงเรียนบ้าน..." names) and built from a fixed seed, so the demo is the same on every
+machine. Strategy wording follows the provincial plans in shared/seeds/.
+"""
+
+from __future__ import annotations
+
+import random
+
+from .plan import Agency, DisbursementTarget, Indicator, Plan, Strategy
+
+SEED = 2568
+FISCAL_YEAR = 2568
+PROVINCE = "ศรีสะเกษ"
+OFFICE_NAME = "สำนักงานศึกษาธิการจังหวัดศรีสะเกษ"
+OFFICE_EMAIL = "plan@sisaket-peo.example.go.th"
+OFFICE_CODE = "3300000001"
+
+# The 22 districts, grouped by the primary education service area that covers them.
+AREA_DISTRICTS: dict[int, list[str]] = {
+    1: ["เมืองศรีสะเกษ", "ยางชุมน้อย", "วังหิน", "พยุห์", "โพธิ์ศรีสุวรรณ", "กันทรารมย์"],
+    2: ["กันทรลักษ์", "ศรีรัตนะ", "ขุนหาญ", "ภูสิงห์", "น้ำเกลี้ยง", "เบญจลักษ์"],
+    3: ["ขุขันธ์", "ปรางค์กู่", "ห้วยทับทัน", "ไพรบึง", "เมืองจันทร์"],
+    4: ["อุทุมพรพิสัย", "ราษีไศล", "บึงบูรพ์", "ศิลาลาด", "โนนคูณ"],
+}
+DISTRICTS = [d for ds in AREA_DISTRICTS.values() for d in ds]
+
+STRATEGIES = [
+    ("การจัดการศึกษาเพื่อความมั่นคง", "Education for security"),
+    ("การพัฒนาคุณภาพผู้เรียนและส่งเสริมการจัดการศึกษาเพื่อสร้างขีดความสามารถในการแข่งขัน",
+     "Learner quality and competitiveness"),
+    ("การส่งเสริม พัฒนาครูและบุคลากรทางการศึกษา", "Teachers and education personnel"),
+    ("การส่งเสริมโอกาส ความเสมอภาค และความเท่าเทียมในการเข้าถึงบริการทางการศึกษา",
+     "Opportunity and equality"),
+    ("การจัดการศึกษาเพื่อสร้างเสริมคุณภาพชีวิตที่เป็นมิตรกับสิ่งแวดล้อม",
+     "Environment-friendly quality of life"),
+    ("การพัฒนาระบบบริหารจัดการและส่งเสริมให้ทุกภาคส่วนมีส่วนร่วมในการจัดการศึกษา",
+     "Management and participation"),
+]
+
+_SCHOOLS = frozenset({"school", "private_school", "municipal_school", "bpp_school"})
+_LEARNERS = _SCHOOLS | {"vocational", "nfe_centre"}
+_OFFICES = frozenset({"area_office", "office"})
+
+# (code, name, unit, direction, strategy, agency types or None, target, previous, min, max)
+INDICATORS: list[tuple] = [
+    ("1.1", "ร้อยละของสถานศึกษาที่มีระบบดูแลช่วยเหลือนักเรียนที่มีคุณภาพ", "percent", "higher", 1,
+     None, 95.0, 92.5, 0.0, 100.0),
+    ("1.2", "ร้อยละของผู้เรียนที่มีความรู้ความเข้าใจและรู้เท่าทันภัยยาเสพติดและภัยรูปแบบใหม่",
+     "percent", "higher", 1, _LEARNERS, 90.0, 86.4, 0.0, 100.0),
+    ("1.3", "จำนวนผู้เรียนที่เกี่ยวข้องกับยาเสพติด", "count", "lower", 1, _LEARNERS,
+     2.0, 4.0, 0.0, 200.0),
+    ("2.1", "คะแนนเฉลี่ยผลการทดสอบระดับชาติ (O-NET) ชั้นประถมศึกษาปีที่ 6 วิชาภาษาไทย",
+     "mean_score", "higher", 2, _SCHOOLS, 52.0, 50.1, 0.0, 100.0),
+    ("2.2", "คะแนนเฉลี่ยผลการทดสอบระดับชาติ (O-NET) ชั้นมัธยมศึกษาปีที่ 3 วิชาคณิตศาสตร์",
+     "mean_score", "higher", 2, _SCHOOLS, 28.0, 25.4, 0.0, 100.0),
+    ("2.3", "ร้อยละของนักเรียนชั้นประถมศึกษาปีที่ 1 ที่อ่านออกเขียนได้", "percent", "higher", 2,
+     _SCHOOLS, 90.0, 87.2, 0.0, 100.0),
+    ("2.4", "ร้อยละของผู้สำเร็จการศึกษาอาชีวศึกษาที่มีงานทำหรือศึกษาต่อภายใน 1 ปี", "percent",
+     "higher", 2, frozenset({"vocational"}), 85.0, 81.0, 0.0, 100.0),
+    ("2.5", "จำนวนผู้เรียนที่ได้รับรางวัลการแข่งขันทักษะวิชาการระดับภาคขึ้นไป", "count", "higher",
+     2, _LEARNERS, 5.0, 3.0, 0.0, 300.0),
+    ("3.1", "ร้อยละของครูและบุคลากรทางการศึกษาที่ได้รับการพัฒนาไม่น้อยกว่า 20 ชั่วโมงต่อปี",
+     "percent", "higher", 3, None, 90.0, 84.6, 0.0, 100.0),
+    ("3.2", "ร้อยละของครูที่ใช้เทคโนโลยีดิจิทัลในการจัดการเรียนรู้", "percent", "higher", 3,
+     _LEARNERS, 80.0, 72.3, 0.0, 100.0),
+    ("4.1", "จำนวนนักเรียนออกกลางคัน", "count", "lower", 4, _LEARNERS, 3.0, 5.0, 0.0, 500.0),
+    ("4.2", "ร้อยละของประชากรวัยเรียนที่ได้รับการศึกษาภาคบังคับ", "percent", "higher", 4,
+     frozenset({"area_office"}), 98.0, 97.1, 0.0, 100.0),
+    ("4.3", "จำนวนนักเรียนต่อครูหนึ่งคน", "ratio", "lower", 4, _SCHOOLS, 20.0, 22.5, 1.0, 80.0),
+    ("4.4", "ร้อยละของผู้เรียนนอกระบบที่ผ่านการประเมินคุณภาพการศึกษา (N-NET)", "percent",
+     "higher", 4, frozenset({"nfe_centre"}), 70.0, 64.8, 0.0, 100.0),
+    ("5.1", "ร้อยละของสถานศึกษาที่ผ่านเกณฑ์สถานศึกษาปลอดขยะ (Zero Waste School)", "percent",
+     "higher", 5, _LEARNERS, 60.0, 48.0, 0.0, 100.0),
+    ("5.2", "ค่าใช้จ่ายไฟฟ้าเฉลี่ยต่อเดือน", "baht", "lower", 5, _LEARNERS,
+     15000.0, 16850.0, 0.0, 500000.0),
+    ("6.1", "ร้อยละการเบิกจ่ายงบประมาณตามแผน", "percent", "higher", 6,
+     frozenset({"area_office", "vocational", "office"}), 90.0, 92.2, 0.0, 100.0),
+    ("6.2", "คะแนนการประเมินคุณธรรมและความโปร่งใสในการดำเนินงาน (ITA)", "mean_score", "higher",
+     6, _OFFICES | {"vocational"}, 90.0, 88.5, 0.0, 100.0),
+    ("6.3", "ร้อยละของสถานศึกษาที่มีระบบประกันคุณภาพภายในระดับดีขึ้นไป", "percent", "higher", 6,
+     _LEARNERS, 85.0, 80.2, 0.0, 100.0),
+    ("6.4", "จำนวนภาคีเครือข่ายที่มีส่วนร่วมในการจัดการศึกษา", "count", "higher", 6, None,
+     5.0, 4.0, 0.0, 200.0),
+]
+
+DISBURSEMENT = [(1, 30.0, 32.0, 20.0), (2, 54.0, 57.0, 45.0), (3, 77.0, 80.0, 65.0),
+                (4, 100.0, 100.0, 100.0)]
+
+_VILLAGE_HEAD = ["หนอง", "โนน", "ห้วย", "โคก", "ดอน", "นา", "กุด", "สระ", "โพธิ์", "ตาเกษ",
+                 "ละลม", "กระเบา", "หัวช้าง", "จาน", "ปะทาย", "ขะยูง", "เปือย", "ซำ"]
+_VILLAGE_TAIL = ["แวง", "คูณ", "สำราญ", "ใหญ่", "น้อย", "ทอง", "เจริญ", "ศรี", "ม่วง", "บัว",
+                 "แสง", "ขาม", "ยาง", "ไผ่", "เหล่า", "สะอาด", "พัฒนา", "ตะแบง", "กลาง", "จิก",
+                 "หว้า", "อุดม", "ชัย", "มะเขือ"]
+_SCHOOL_SUFFIX = ["", "", "", "", "", " (ประชาสามัคคี)", " (คุรุราษฎร์อุทิศ)", " (วิทยาคาร)"]
+
+SECONDARY = [
+    ("ศรีสะเกษวิทยาลัย", "เมืองศรีสะเกษ"), ("สตรีสิริเกศ", "เมืองศรีสะเกษ"),
+    ("กันทรลักษ์วิทยา", "กันทรลักษ์"), ("ขุขันธ์ราษฎร์บำรุง", "ขุขันธ์"),
+    ("อุทุมพรวิทยา", "อุทุมพรพิสัย"), ("ราษีไศล", "ราษีไศล"), ("ห้วยทับทันวิทยาคม", "ห้วยทับทัน"),
+    ("ปรางค์กู่", "ปรางค์กู่"), ("ไพรบึงวิทยาคม", "ไพรบึง"), ("ยางชุมน้อยพิทยาคม", "ยางชุมน้อย"),
+    ("ศรีรัตนวิทยา", "ศรีรัตนะ"), ("ขุนหาญวิทยาสรรค์", "ขุนหาญ"), ("กันทรารมณ์", "กันทรารมย์"),
+    ("เบญจลักษ์พิทยา", "เบญจลักษ์"),
+]
+VOCATIONAL = [
+    ("วิทยาลัยเทคนิคศรีสะเกษ", "เมืองศรีสะเกษ"),
+    ("วิทยาลัยอาชีวศึกษาศรีสะเกษ", "เมืองศรีสะเกษ"),
+    ("วิทยาลัยเกษตรและเทคโนโลยีศรีสะเกษ", "เมืองศรีสะเกษ"),
+    ("วิทยาลัยเทคนิคกันทรลักษ์", "กันทรลักษ์"),
+    ("วิทยาลัยการอาชีพขุขันธ์", "ขุขันธ์"),
+    ("วิทยาลัยการอาชีพกันทรลักษ์", "กันทรลักษ์"),
+]
+PRIVATE = [
+    ("โรงเรียนอนุบาลศรีวิทยา", "เมืองศรีสะเกษ"), ("โรงเรียนศรีสะเกษพณิชยการ", "เมืองศรีสะเกษ"),
+    ("โรงเรียนมารีวิทย์ศรีสะเกษ", "เมืองศรีสะเกษ"), ("โรงเรียนอนุบาลปัญญาดี", "กันทรลักษ์"),
+    ("โรงเรียนกันทรลักษ์ศึกษา", "กันทรลักษ์"), ("โรงเรียนอุทุมพรศึกษา", "อุทุมพรพิสัย"),
+    ("โรงเรียนราษีไศลบริหารธุรกิจ", "ราษีไศล"), ("โรงเรียนขุขันธ์อนุบาลศึกษา", "ขุขันธ์"),
+]
+MUNICIPAL = [
+    ("โรงเรียนเทศบาล 1 (บ้านเมืองเก่า)", "เมืองศรีสะเกษ"),
+    ("โรงเรียนเทศบาล 2 (อนุบาลเมืองศรีสะเกษ)", "เมืองศรีสะเกษ"),
+    ("โรงเรียนเทศบาล 3 (วัดพระโต)", "เมืองศรีสะเกษ"),
+    ("โรงเรียนเทศบาลกันทรลักษ์", "กันทรลักษ์"),
+    ("โรงเรียนเทศบาลตำบลขุขันธ์", "ขุขันธ์"),
+    ("โรงเรียนเทศบาลราษีไศล", "ราษีไศล"),
+]
+NFE_DISTRICTS = ["เมืองศรีสะเกษ", "กันทรลักษ์", "ขุขันธ์", "อุทุมพรพิสัย", "ราษีไศล",
+                 "ศรีรัตนะ", "ปรางค์กู่", "ห้วยทับทัน"]
+
+N_PRIMARY = 100
+
+
+def _village_names(rng: random.Random, n: int) -> list[str]:
+    pool = [h + t for h in _VILLAGE_HEAD for t in _VILLAGE_TAIL]
+    rng.shuffle(pool)
+    return pool[:n]
+
+
+def _emails(rng: random.Random, local: str, domain: str) -> tuple[str, ...]:
+    """One or two registered senders: the agency address, sometimes a clerk's as well."""
+    first = f"{local}@{domain}"
+    if rng.random() < 0.35:
+        return first, f"finance.{local}@{domain}"
+    return (first,)
+
+
+def make_agencies(rng: random.Random) -> list[Agency]:
+    """About 150 agencies of every affiliation in the province."""
+    out: list[Agency] = [
+        Agency(OFFICE_CODE, OFFICE_NAME, "office", "ops", "เมืองศรีสะเกษ", None,
+               ("plan@sisaket-peo.example.go.th",)),
+    ]
+    for area in range(1, 5):
+        out.append(Agency(
+            f"3301{area}000", f"สำนักงานเขตพื้นที่การศึกษาประถมศึกษาศรีสะเกษ เขต {area}",
+            "area_office", "obec_primary", AREA_DISTRICTS[area][0], None,
+            _emails(rng, f"plan.spp{area}", "example.go.th")))
+    out.append(Agency("33100000", "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษาศรีสะเกษ ยโสธร",
+                      "area_office", "obec_secondary", "เมืองศรีสะเกษ", None,
+                      _emails(rng, "plan.spm", "example.go.th")))
+    villages = _village_names(rng, N_PRIMARY)
+    per_area = N_PRIMARY // 4
+    for i, village in enumerate(villages):
+        area = i // per_area + 1
+        district = AREA_DISTRICTS[area][i % len(AREA_DISTRICTS[area])]
+        n = i % per_area + 1
+        code = f"10335{area}{n:04d}"
+        if n == 1:
+            name = f"โรงเรียนอนุบาล{district.replace('เมือง', '')}"
+        else:
+            name = f"โรงเรียนบ้าน{village}{rng.choice(_SCHOOL_SUFFIX)}"
+        out.append(Agency(code, name, "school", "obec_primary", district, f"3301{area}000",
+                          _emails(rng, f"s{code}", "example.ac.th")))
+    for i, (name, district) in enumerate(SECONDARY, start=1):
+        code = f"10330{i:05d}"
+        out.append(Agency(code, f"โรงเรียน{name}", "school", "obec_secondary", district,
+                          "33100000", _emails(rng, f"s{code}", "example.ac.th")))
+    for i, (name, district) in enumerate(VOCATIONAL, start=1):
+        code = f"13330{i:05d}"
+        out.append(Agency(code, name, "vocational", "ovec", district, None,
+                          _emails(rng, f"plan.v{code[-3:]}", "example.ac.th")))
+    for i, (name, district) in enumerate(PRIVATE, start=1):
+        code = f"20330{i:05d}"
+        out.append(Agency(code, name, "private_school", "opec", district, None,
+                          _emails(rng, f"admin{code[-3:]}", "example.th")))
+    for i, (name, district) in enumerate(MUNICIPAL, start=1):
+        code = f"50330{i:05d}"
+        out.append(Agency(code, name, "municipal_school", "dla", district, None,
+                          _emails(rng, f"edu.m{code[-3:]}", "example.go.th")))
+    for i, district in enumerate(NFE_DISTRICTS, start=1):
+        code = f"60330{i:05d}"
+        out.append(Agency(code, f"ศูนย์ส่งเสริมการเรียนรู้ระดับอำเภอ{district}", "nfe_centre",
+                          "dole", district, None, _emails(rng, f"skr{i:02d}", "example.go.th")))
+    out.append(Agency("7033000001", "โรงเรียนตำรวจตระเวนชายแดนบ้านภูมิซรอล", "bpp_school",
+                      "bpp", "กันทรลักษ์", None, ("bpp.phumisrol@example.go.th",)))
+    return out
+
+
+def make_demo_plan() -> Plan:
+    """The FY 2568 plan of the demo province (deterministic)."""
+    rng = random.Random(SEED)
+    agencies = make_agencies(rng)
+    return Plan(
+        province=PROVINCE,
+        office_name=OFFICE_NAME,
+        office_email=OFFICE_EMAIL,
+        fiscal_year=FISCAL_YEAR,
+        due_day=15,
+        due_date_overrides={},
+        open_quarters=frozenset({1, 2}),
+        agencies={a.code: a for a in agencies},
+        strategies={i: Strategy(i, th, en) for i, (th, en) in enumerate(STRATEGIES, start=1)},
+        indicators={t[0]: Indicator(*t) for t in INDICATORS},
+        disbursement={q: DisbursementTarget(q, o, c, k) for q, o, c, k in DISBURSEMENT},
+    )
+
+
+# ---- what clerks type ------------------------------------------------------------------
+PROJECTS: dict[int, list[str]] = {
+    1: ["โครงการโรงเรียนสีขาวปลอดยาเสพติดและอบายมุข", "โครงการพัฒนาระบบดูแลช่วยเหลือนักเรียน",
+        "โครงการส่งเสริมประชาธิปไตยในสถานศึกษา", "โครงการลูกเสือต้านภัยยาเสพติด",
+        "กิจกรรมเสริมสร้างความปลอดภัยในสถานศึกษา (MOE Safety Center)"],
+    2: ["โครงการยกระดับผลสัมฤทธิ์ทางการเรียน O-NET", "โครงการพัฒนาการอ่านออกเขียนได้",
+        "โครงการห้องเรียนคุณภาพ Active Learning", "โครงการส่งเสริมทักษะภาษาอังกฤษเพื่อการสื่อสาร",
+        "โครงการค่ายวิทยาศาสตร์และคณิตศาสตร์", "โครงการพัฒนาทักษะอาชีพสู่ตลาดแรงงาน",
+        "กิจกรรมแข่งขันทักษะวิชาการ"],
+    3: ["โครงการพัฒนาครูด้วยกระบวนการ PLC", "โครงการอบรมครูด้านเทคโนโลยีดิจิทัล",
+        "โครงการพัฒนาศักยภาพบุคลากรทางการศึกษา", "กิจกรรมนิเทศ ติดตาม การจัดการเรียนรู้"],
+    4: ["โครงการอาหารกลางวันนักเรียน", "โครงการจัดหาวัสดุอุปกรณ์การเรียนสำหรับนักเรียนยากจน",
+        "โครงการป้องกันนักเรียนออกกลางคัน", "โครงการสนับสนุนค่าใช้จ่ายในการจัดการศึกษา 15 ปี",
+        "โครงการการศึกษาเพื่อคนพิการ"],
+    5: ["โครงการโรงเรียนปลอดขยะ (Zero Waste School)", "โครงการประหยัดพลังงานในสถานศึกษา",
+        "โครงการปรับปรุงภูมิทัศน์และสวนพฤกษศาสตร์โรงเรียน", "กิจกรรมธนาคารขยะรีไซเคิล"],
+    6: ["โครงการพัฒนาระบบบริหารจัดการด้วยเทคโนโลยีสารสนเทศ", "โครงการประกันคุณภาพการศึกษาภายใน",
+        "โครงการสร้างเครือข่ายความร่วมมือกับชุมชน", "โครงการปรับปรุงซ่อมแซมอาคารเรียน",
+        "โครงการจัดซื้อครุภัณฑ์คอมพิวเตอร์"],
+}
+
+FIRST_NAMES = ["สมชาย", "สมหญิง", "วิไลวรรณ", "ประภาพร", "สุรชัย", "อนุชา", "กาญจนา", "ธนพล",
+               "จิราพร", "พรทิพย์", "บุญมี", "สุดารัตน์", "ณัฐพล", "อรุณี", "ศิริพร", "เกียรติศักดิ์"]
+LAST_NAMES = ["ใจดี", "ศรีสุข", "บุญเรือง", "แก้วมณี", "ทองดี", "พรหมวงศ์", "สายสุด", "จันทร์หอม",
+              "บุตรศรี", "ภูมิสะอาด", "มั่นคง", "ทองคำ", "วงศ์ใหญ่", "คำแสน"]
+POSITIONS = ["ครู", "ครูชำนาญการ", "เจ้าหน้าที่การเงิน", "นักวิเคราะห์นโยบายและแผน",
+             "ผู้อำนวยการโรงเรียน", "เจ้าหน้าที่ธุรการ", "รองผู้อำนวยการ"]
+EVIDENCE = ["รายงานผลการดำเนินงาน", "ข้อมูลจากระบบ DMC", "แบบสรุปโครงการ", "ภาพกิจกรรม",
+            "บันทึกข้อความรายงานผล", ""]
