@@ -226,6 +226,10 @@ _KINDS: list[Kind] = [
     Kind("intake.late", "warning", "Received after the due date",
          "ได้รับรายงานหลังกำหนดส่ง ({expected})", "Received after the due date ({expected})",
          "ครั้งต่อไปโปรดส่งภายในกำหนด", "Please send by the due date next time."),
+    Kind("intake.no-attachment", "error", "No attachment",
+         "ไม่พบไฟล์แนบในอีเมล ({value})", "The e-mail has no attachment ({value})",
+         "แนบไฟล์แบบรายงาน (.xlsx) ที่กรอกแล้วส่งอีกครั้ง",
+         "Attach the filled report template (.xlsx) and send again."),
 ]
 
 CATALOG: dict[str, Kind] = {k.code: k for k in _KINDS}

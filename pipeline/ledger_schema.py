@@ -103,3 +103,46 @@ CURRENT_SUBMISSIONS_SQL = """
     SELECT * FROM submissions
     WHERE status = 'accepted' AND fiscal_year = ? AND quarter = ?
 """
+
+MIGRATIONS.append(
+    # 2: inbox items already processed (fast reruns); arrivals keyed per attachment part and
+    # linked to their submission (a duplicate arrival points at the submission it repeats).
+    # SQLite cannot change a UNIQUE constraint in place, so arrivals is rebuilt (the ledger
+    # runs migrations with foreign keys off and checks them afterwards).
+    """
+    CREATE TABLE inbox_items (         -- an inbox item (file, .eml, Maildir message) processed
+        source_path  TEXT NOT NULL,    -- relative to the workspace
+        size         INTEGER NOT NULL,
+        mtime_ns     INTEGER NOT NULL,
+        processed_at TEXT NOT NULL,
+        PRIMARY KEY (source_path, size, mtime_ns)
+    );
+    CREATE TABLE arrivals_v2 (
+        id             INTEGER PRIMARY KEY,
+        sha256         TEXT NOT NULL,
+        source         TEXT NOT NULL,  -- 'dropped' | 'eml' | 'maildir'
+        source_path    TEXT NOT NULL,
+        part_index     INTEGER NOT NULL DEFAULT 0,  -- attachment number within a message
+        original_name  TEXT NOT NULL,  -- as the sender named it (display only)
+        safe_name      TEXT,           -- sanitised name (no path, no control characters)
+        sender         TEXT,
+        sender_display TEXT,
+        message_id     TEXT,
+        received_at    TEXT NOT NULL,
+        collected_at   TEXT NOT NULL,
+        submission_id  INTEGER REFERENCES submissions(id)
+    );
+    INSERT INTO arrivals_v2 (id, sha256, source, source_path, original_name, sender, message_id,
+                             received_at, collected_at, submission_id)
+        SELECT a.id, a.sha256, a.source, a.source_path, a.original_name, a.sender, a.message_id,
+               a.received_at, a.collected_at,
+               (SELECT s.id FROM submissions s WHERE s.sha256 = a.sha256)
+        FROM arrivals a;
+    DROP TABLE arrivals;
+    ALTER TABLE arrivals_v2 RENAME TO arrivals;
+    CREATE UNIQUE INDEX arrivals_part
+        ON arrivals (source_path, part_index, sha256, COALESCE(message_id, ''));
+    CREATE INDEX arrivals_sha ON arrivals (sha256);
+    CREATE INDEX arrivals_submission ON arrivals (submission_id);
+    """
+)

@@ -1,0 +1,294 @@
+"""Collect what arrived in the inbox: dropped workbooks, ``.eml`` files and a Maildir.
+
+Every attachment (and every dropped file) becomes an :class:`Arrival` with its provenance:
+where it was found, who sent it, when, the Message-ID, and its bytes and SHA-256.
+Nothing is silenced: a PDF, a photo or a message without any attachment also becomes an
+Arrival (kind "not-a-workbook") so the sender gets a reply. Attachment names are untrusted:
+they are only displayed; ``safe_name`` has no path in it and nothing here writes a file.
+"""
+
+from __future__ import annotations
+
+import email
+import email.header
+import email.policy
+import email.utils
+import hashlib
+import os
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path, PurePath
+
+from .workspace import Workspace
+
+WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
+NO_ATTACHMENT = "no attachment"
+MAX_NAME = 120  # characters kept of a sanitised name (suffix included)
+
+_ZIP = b"PK\x03\x04"
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and password-protected .xlsx
+_MAGIC = [  # (prefix, what it is): for the "not a workbook" reason
+    (b"%PDF", "PDF"), (b"\x89PNG", "PNG image"), (b"\xff\xd8\xff", "JPEG image"),
+    (b"GIF8", "GIF image"), (b"Rar!", "RAR archive"), (b"7z\xbc\xaf", "7-Zip archive"),
+    (b"\x1f\x8b", "gzip archive"), (b"{\\rtf", "RTF document"),
+]
+_UNSAFE_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+
+Seen = Callable[[str, int, int], bool]
+
+
+@dataclass
+class Arrival:
+    """One file that arrived, with where it came from. ``data`` is the original bytes."""
+
+    source: str  # "dropped" | "eml" | "maildir"
+    source_path: str  # the inbox item, relative to the workspace ("inbox/mail/new/17..")
+    part_index: int  # attachment number within the message (1, 2, ...); 0 for a file
+    original_name: str  # decoded name as the sender gave it: display only
+    safe_name: str  # no path separators, no "..", no control characters, bounded length
+    sender: str | None  # lower-case address from From:; None for dropped files
+    sender_display: str | None
+    message_id: str | None
+    received_at: datetime  # aware: Date: header, or the item's mtime
+    data: bytes = field(repr=False)
+    sha256: str = ""
+    kind: str = "workbook"  # "workbook" | "not-a-workbook"
+    reason: str | None = None  # why not a workbook ("PDF (.pdf)", "no attachment")
+    item_size: int = 0  # the inbox item's size and mtime: Ledger.mark_item(*arrival.item_key)
+    item_mtime_ns: int = 0
+    subject: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.sha256:
+            self.sha256 = hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def suffix(self) -> str:
+        """Lower-case extension of the safe name ('.xlsx'), '' if none: for the archive."""
+        return PurePath(self.safe_name).suffix.lower()
+
+    @property
+    def item_key(self) -> tuple[str, int, int]:
+        return (self.source_path, self.item_size, self.item_mtime_ns)
+
+    @property
+    def is_workbook(self) -> bool:
+        return self.kind == "workbook"
+
+
+def trusted(ws: Workspace, arrival: Arrival) -> bool:
+    """Dropped files come from office staff: trusted unless edurollup.toml says otherwise."""
+    return arrival.source == "dropped" and ws.trust_dropped_files
+
+
+# ---- names and kinds ------------------------------------------------------------------------
+def safe_name(name: str | None, part_index: int = 0) -> str:
+    """A name safe to show and to use as a file name: the last path component only, no
+    control or reserved characters, not hidden, at most MAX_NAME characters."""
+    text = unicodedata.normalize("NFC", name or "")
+    text = re.split(r"[/\\]", text)[-1]
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf"))
+    text = _UNSAFE_CHARS.sub("_", text).strip().strip(".").strip()
+    text = re.sub(r"\.{2,}", ".", text)
+    if not text:
+        text = f"attachment-{part_index}"
+    if len(text) > MAX_NAME:
+        suffix = PurePath(text).suffix
+        suffix = suffix if 1 < len(suffix) <= 8 else ""
+        text = text[: MAX_NAME - len(suffix)].rstrip() + suffix
+    return text
+
+
+def classify(name: str, data: bytes) -> tuple[str, str | None]:
+    """("workbook", None) or ("not-a-workbook", reason) from the extension and magic bytes.
+
+    A workbook extension with zip or OLE2 content (or empty: the reader reports it) counts
+    as a workbook; the reader then finds encrypted, corrupt or hostile files.
+    """
+    suffix = PurePath(name).suffix.lower()
+    what = next((label for magic, label in _MAGIC if data.startswith(magic)), None)
+    if suffix in WORKBOOK_SUFFIXES:
+        if not data or data.startswith(_ZIP) or data.startswith(_OLE2):
+            return "workbook", None
+        head = data[:512].lstrip().lower()
+        if what is None and head.startswith((b"<html", b"<!doctype", b"<?xml", b"<table")):
+            what = "HTML/XML text"
+        return "not-a-workbook", f"{what or 'unknown content'} named {suffix}"
+    if what is None and data.startswith(_ZIP):
+        what = "Word document" if b"word/" in data[:4096] else "zip archive"
+    return "not-a-workbook", f"{what or 'file'} ({suffix or 'no extension'})"
+
+
+def _skip_name(name: str) -> bool:
+    """Hidden files and Office lock files ('~$report.xlsx') are never arrivals."""
+    return name.startswith(".") or name.startswith("~$")
+
+
+def _mtime(st: os.stat_result) -> datetime:
+    return datetime.fromtimestamp(st.st_mtime, tz=UTC)
+
+
+def _rel(ws: Workspace, path: Path) -> str:
+    return path.relative_to(ws.root).as_posix()
+
+
+# ---- e-mail ---------------------------------------------------------------------------------
+def _header(msg: EmailMessage, name: str) -> str | None:
+    try:
+        value = msg.get(name)
+    except Exception:  # noqa: BLE001 - a malformed header must not stop the intake
+        return None
+    if value is None:
+        return None
+    text = " ".join(str(value).split())
+    return text or None
+
+
+def _sender(msg: EmailMessage) -> tuple[str | None, str | None]:
+    raw = _header(msg, "From")
+    if not raw:
+        return None, None
+    display, address = email.utils.parseaddr(raw)
+    return (address.strip().lower() or None), (display.strip() or None)
+
+
+def _date(msg: EmailMessage, fallback: datetime) -> datetime:
+    raw = _header(msg, "Date")
+    if not raw:
+        return fallback
+    try:
+        value = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError):
+        return fallback
+    if value is None:
+        return fallback
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _filename(part: EmailMessage) -> str | None:
+    try:
+        name = part.get_filename()
+    except Exception:  # noqa: BLE001
+        name = None
+    if name and "=?" in name:  # RFC 2047 inside a quoted parameter (common, not standard)
+        try:
+            name = str(email.header.make_header(email.header.decode_header(name)))
+        except Exception:  # noqa: BLE001
+            pass
+    return name
+
+
+def _attachments(msg: EmailMessage) -> list[tuple[str | None, bytes]]:
+    """(name, bytes) of every attachment, depth first; inline body images are skipped."""
+    found: list[tuple[str | None, bytes]] = []
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        disposition = part.get_content_disposition()
+        name = _filename(part)
+        if disposition != "attachment" and not name:
+            continue  # the message body
+        if (disposition == "inline" and part.get("Content-ID")
+                and part.get_content_maintype() == "image"):
+            continue  # a picture inside an HTML body (signature logo)
+        try:
+            payload = part.get_payload(decode=True)
+        except Exception:  # noqa: BLE001
+            payload = None
+        if payload is None:
+            payload = str(part.get_payload()).encode("utf-8", "replace")
+        found.append((name, payload))
+    return found
+
+
+def message_arrivals(raw: bytes, *, source: str, source_path: str, size: int,
+                     mtime_ns: int) -> list[Arrival]:
+    """The arrivals of one e-mail message (one per attachment, or one 'no attachment')."""
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    fallback = datetime.fromtimestamp(mtime_ns / 1e9, tz=UTC)
+    sender, display = _sender(msg)
+    common = dict(source=source, source_path=source_path, sender=sender, sender_display=display,
+                  message_id=_header(msg, "Message-ID"), received_at=_date(msg, fallback),
+                  item_size=size, item_mtime_ns=mtime_ns, subject=_header(msg, "Subject"))
+    arrivals = []
+    for index, (name, data) in enumerate(_attachments(msg), start=1):
+        original = " ".join((name or "").split()) or f"attachment-{index}"
+        original = "".join(ch for ch in original if ch.isprintable())
+        safe = safe_name(name, index)
+        kind, reason = classify(safe, data)
+        arrivals.append(Arrival(part_index=index, original_name=original, safe_name=safe,
+                                data=data, kind=kind, reason=reason, **common))
+    if not arrivals:
+        # Nothing attached: archive the message itself so the reply has something to cite.
+        arrivals.append(Arrival(part_index=0, original_name=common["subject"] or "(no subject)",
+                                safe_name="message.eml", data=raw, kind="not-a-workbook",
+                                reason=NO_ATTACHMENT, **common))
+    return arrivals
+
+
+# ---- the inbox ----------------------------------------------------------------------------------
+def _inbox_items(ws: Workspace) -> Iterator[tuple[str, Path]]:
+    """(source, path) of every inbox item, in a stable order; hidden and lock files skipped."""
+    inbox, maildir = ws.inbox, ws.maildir
+    if not inbox.is_dir():
+        return
+    for folder, dirs, files in os.walk(inbox):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not _skip_name(d))
+        if here == maildir:
+            dirs[:] = [d for d in dirs if d in ("new", "cur")]  # never tmp/ (being written)
+        in_maildir = here.parent == maildir and here.name in ("new", "cur")
+        for name in sorted(files):
+            if _skip_name(name):
+                continue
+            path = here / name
+            if in_maildir:
+                yield "maildir", path
+            elif here == maildir or maildir in here.parents:
+                continue  # Maildir bookkeeping files
+            elif name.lower().endswith(".eml"):
+                yield "eml", path
+            else:
+                yield "dropped", path
+
+
+def iter_arrivals(ws: Workspace, seen: Seen | None = None) -> Iterator[Arrival]:
+    """Arrivals one inbox item at a time (memory stays flat for big inboxes).
+
+    ``seen(source_path, size, mtime_ns)`` (e.g. ``Ledger.seen_item``) skips items already
+    processed before their bytes are read.
+    """
+    for source, path in _inbox_items(ws):
+        try:
+            if path.is_symlink() or not path.is_file():
+                continue  # a link could point outside the workspace
+            st = path.stat()
+        except OSError:
+            continue
+        rel = _rel(ws, path)
+        if seen is not None and seen(rel, st.st_size, st.st_mtime_ns):
+            continue
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue  # vanished or unreadable right now: next run
+        if source == "dropped":
+            safe = safe_name(path.name)
+            kind, reason = classify(safe, data)
+            yield Arrival(source="dropped", source_path=rel, part_index=0,
+                          original_name=path.name, safe_name=safe, sender=None,
+                          sender_display=None, message_id=None, received_at=_mtime(st),
+                          data=data, kind=kind, reason=reason, item_size=st.st_size,
+                          item_mtime_ns=st.st_mtime_ns)
+        else:
+            yield from message_arrivals(data, source=source, source_path=rel,
+                                        size=st.st_size, mtime_ns=st.st_mtime_ns)
+
+
+def collect(ws: Workspace, seen: Seen | None = None) -> list[Arrival]:
+    """Every new arrival in the workspace's inbox (see :func:`iter_arrivals`)."""
+    return list(iter_arrivals(ws, seen))

@@ -1,0 +1,365 @@
+"""The ledger: every arrival, every decision, every problem and the accepted data, in SQLite.
+
+It is the single source of truth for roll-ups and status. One :meth:`Ledger.record` call is
+one transaction, so a crash leaves either the whole submission or nothing, and the next run
+redoes the item. The schema lives in ``ledger_schema.py`` as numbered migrations applied in
+order and counted by ``PRAGMA user_version``.
+
+Query results: :meth:`budget_lines` and :meth:`indicator_results` return pandas DataFrames
+(figures for consolidation); every other query returns plain ``list[dict]`` (or ``dict``)
+with the ledger's column names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .ledger_schema import MIGRATIONS
+from .model import FileReport, Problem
+
+if TYPE_CHECKING:
+    from .collect import Arrival
+    from .decide import Decision
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def iso_utc(value: datetime) -> str:
+    """Ledger time text: ISO-8601 in UTC, seconds (sorts as text in time order)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def now_utc() -> str:
+    return iso_utc(datetime.now(UTC))
+
+
+def _int(value: Any, default: int | None = 0) -> int | None:
+    """Satang / row numbers from a frame cell (Int64 <NA>, numpy ints) to a Python int."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return default
+    return int(value)
+
+
+def _text(value: Any) -> str | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def _float(value: Any) -> float | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return float(value)
+
+
+class Ledger:
+    """The SQLite ledger of a workspace (``Ledger(ws.ledger_path)``); use it as a context
+    manager, or call :meth:`close`."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
+                                  isolation_level=None, check_same_thread=False)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self.db.execute("PRAGMA journal_mode = WAL")
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        self.migrate()
+        self.db.execute("PRAGMA foreign_keys = ON")
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    @property
+    def version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self) -> int:
+        """Apply the migrations this ledger has not seen yet, each in its own transaction."""
+        current = self.version
+        if current > len(MIGRATIONS):
+            raise RuntimeError(
+                f"ledger {self.path} is version {current}, newer than this program "
+                f"({len(MIGRATIONS)}) / ฐานข้อมูลเป็นรุ่นใหม่กว่าโปรแกรม: ปรับรุ่นโปรแกรมก่อน")
+        if current == len(MIGRATIONS):
+            return current
+        # Table rebuilds need foreign keys off (set outside a transaction), checked after.
+        self.db.execute("PRAGMA foreign_keys = OFF")
+        for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
+            try:
+                self.db.executescript(
+                    f"BEGIN IMMEDIATE;\n{script}\n;PRAGMA user_version = {number};\nCOMMIT;")
+            except BaseException:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
+        broken = self.db.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"ledger foreign keys broken after migration: {broken[:5]}")
+        return self.version
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.db.execute(sql, tuple(params)).fetchall()]
+
+    # ---- inbox items (fast reruns) --------------------------------------------------------------
+    def seen_item(self, source_path: str, size: int, mtime_ns: int) -> bool:
+        """True when this inbox item (same path, size and mtime) was processed already.
+        Pass it to ``collect(ws, seen=ledger.seen_item)``."""
+        return self.db.execute(
+            "SELECT 1 FROM inbox_items WHERE source_path = ? AND size = ? AND mtime_ns = ?",
+            (source_path, size, mtime_ns)).fetchone() is not None
+
+    def mark_item(self, source_path: str, size: int, mtime_ns: int) -> None:
+        """Note an inbox item as processed (after every arrival from it is recorded)."""
+        self.db.execute(
+            "INSERT OR IGNORE INTO inbox_items (source_path, size, mtime_ns, processed_at) "
+            "VALUES (?, ?, ?, ?)", (source_path, size, mtime_ns, now_utc()))
+
+    # ---- arrivals and submissions ----------------------------------------------------------------
+    def find_submission(self, sha256: str) -> dict[str, Any] | None:
+        """The submission recorded for these exact bytes, or None (then it is new)."""
+        row = self.db.execute("SELECT * FROM submissions WHERE sha256 = ?", (sha256,)).fetchone()
+        return dict(row) if row else None
+
+    def find_arrival(self, arrival: Arrival) -> dict[str, Any] | None:
+        """This very arrival (same inbox item, part and bytes) if already recorded: lets a
+        run that crashed after recording skip it instead of calling it a duplicate."""
+        row = self.db.execute(
+            "SELECT * FROM arrivals WHERE source_path = ? AND part_index = ? AND sha256 = ? "
+            "AND COALESCE(message_id, '') = ?",
+            (arrival.source_path, arrival.part_index, arrival.sha256,
+             arrival.message_id or "")).fetchone()
+        return dict(row) if row else None
+
+    def record(self, arrival: Arrival, report: FileReport | None, decision: Decision,
+               feedback_path: str | None = None) -> int:
+        """Record one arrival and its decision in ONE transaction; return the submission id.
+
+        - decision "duplicate" (or bytes already known): only the arrival is added, linked to
+          the existing submission, whose id is returned.
+        - otherwise: the arrival, the submission (status, reason, late, counts), its problems
+          (``decision.problems``: the report's and the intake's), and for "accepted" the data
+          (budget lines in satang, indicator results, cover); then superseding: only the
+          newest accepted submission (received_at, then id) of an agency for a year and
+          quarter stays "accepted", older ones become "superseded" with superseded_by set.
+        Recording the same arrival twice is a no-op that returns the same id.
+        """
+        already = self.find_arrival(arrival)
+        if already is not None and already["submission_id"] is not None:
+            return int(already["submission_id"])
+        with self.transaction() as db:
+            existing = db.execute("SELECT id FROM submissions WHERE sha256 = ?",
+                                  (arrival.sha256,)).fetchone()
+            arrival_id = self._insert_arrival(db, arrival, existing["id"] if existing else None)
+            if existing is not None or decision.status == "duplicate":
+                if existing is None:
+                    raise ValueError("a duplicate decision needs the earlier submission "
+                                     f"of {arrival.sha256[:12]} in the ledger")
+                return int(existing["id"])
+            sub_id = self._insert_submission(db, arrival_id, arrival, report, decision,
+                                             feedback_path)
+            db.execute("UPDATE arrivals SET submission_id = ? WHERE id = ?", (sub_id, arrival_id))
+            self._insert_problems(db, sub_id, decision.problems)
+            if decision.status == "accepted" and report is not None:
+                self._insert_data(db, sub_id, report)
+                self._supersede(db, sub_id)
+            return sub_id
+
+    def _insert_arrival(self, db: sqlite3.Connection, a: Arrival, sub_id: int | None) -> int:
+        cur = db.execute(
+            "INSERT INTO arrivals (sha256, source, source_path, part_index, original_name, "
+            "safe_name, sender, sender_display, message_id, received_at, collected_at, "
+            "submission_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (a.sha256, a.source, a.source_path, a.part_index, a.original_name, a.safe_name,
+             a.sender, a.sender_display, a.message_id, iso_utc(a.received_at), now_utc(),
+             sub_id))
+        return int(cur.lastrowid)
+
+    def _insert_submission(self, db: sqlite3.Connection, arrival_id: int, a: Arrival,
+                           report: FileReport | None, d: Decision,
+                           feedback_path: str | None) -> int:
+        errors = sum(1 for p in d.problems if p.severity == "error")
+        warnings = len(d.problems) - errors
+        agency = d.agency_code or (report.agency_code if report else None)
+        fy = d.fiscal_year or (report.fiscal_year if report else None)
+        quarter = d.quarter or (report.quarter if report else None)
+        cur = db.execute(
+            "INSERT INTO submissions (sha256, arrival_id, original_name, sender, received_at, "
+            "agency_code, fiscal_year, quarter, template_version, plan_fingerprint, status, "
+            "reason, late, errors, warnings, feedback_path, decided_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (a.sha256, arrival_id, a.original_name, a.sender, iso_utc(a.received_at), agency,
+             fy, quarter, report.template_version if report else None,
+             report.plan_fingerprint if report else None, d.status,
+             f"{d.reason_th} / {d.reason_en}", int(bool(d.late)), errors, warnings,
+             feedback_path, now_utc()))
+        return int(cur.lastrowid)
+
+    @staticmethod
+    def _insert_problems(db: sqlite3.Connection, sub_id: int, problems: list[Problem]) -> None:
+        db.executemany(
+            "INSERT INTO problems (submission_id, code, severity, sheet, cell, column_label, "
+            "value, message_th, message_en, fix_th, fix_en) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [(sub_id, p.code, p.severity, p.sheet, p.cell, p.column, p.value, p.message_th,
+              p.message_en, p.fix_th, p.fix_en) for p in problems])
+
+    @staticmethod
+    def _insert_data(db: sqlite3.Connection, sub_id: int, report: FileReport) -> None:
+        if report.budget is not None and len(report.budget):
+            rows = []
+            for r in report.budget.to_dict("records"):
+                rows.append((
+                    sub_id, _int(r.get("_row")), _text(r.get("project_code")),
+                    _text(r.get("project_name")), _int(r.get("strategy"), None),
+                    _text(r.get("budget_source")), _text(r.get("expenditure_category")),
+                    _int(r.get("allocated"), None), _int(r.get("committed")),
+                    _int(r.get("disbursed")), _text(r.get("progress_status")),
+                    _text(r.get("remarks"))))
+            db.executemany(
+                "INSERT INTO budget_lines (submission_id, row, project_code, project_name, "
+                "strategy_no, budget_source, expenditure_category, allocated, committed, "
+                "disbursed, progress_status, remarks) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        if report.indicators is not None and len(report.indicators):
+            db.executemany(
+                "INSERT INTO indicator_results (submission_id, row, indicator_code, result, "
+                "evidence) VALUES (?,?,?,?,?)",
+                [(sub_id, _int(r.get("_row")), _text(r.get("indicator_code")),
+                  _float(r.get("result")), _text(r.get("evidence")))
+                 for r in report.indicators.to_dict("records")])
+        c = report.cover or {}
+        db.execute(
+            "INSERT INTO cover (submission_id, reporter_name, reporter_position, reporter_phone, "
+            "reporter_email, report_date) VALUES (?,?,?,?,?,?)",
+            (sub_id, _text(c.get("reporter_name")), _text(c.get("reporter_position")),
+             _text(c.get("reporter_phone")), _text(c.get("reporter_email")),
+             _text(c.get("report_date"))))
+
+    @staticmethod
+    def _supersede(db: sqlite3.Connection, sub_id: int) -> None:
+        """Keep only the newest accepted submission of the new one's agency and period."""
+        me = db.execute("SELECT agency_code, fiscal_year, quarter FROM submissions WHERE id = ?",
+                        (sub_id,)).fetchone()
+        if me["agency_code"] is None or me["fiscal_year"] is None or me["quarter"] is None:
+            return
+        # every accepted-content submission of the period, newest first
+        accepted = [r["id"] for r in db.execute(
+            "SELECT id FROM submissions WHERE agency_code = ? AND fiscal_year = ? AND quarter = ?"
+            " AND status IN ('accepted', 'superseded') ORDER BY received_at DESC, id DESC",
+            (me["agency_code"], me["fiscal_year"], me["quarter"])).fetchall()]
+        newest = accepted[0]
+        db.execute("UPDATE submissions SET status = 'accepted', superseded_by = NULL "
+                   "WHERE id = ?", (newest,))
+        older = accepted[1:]
+        if older:
+            db.executemany(
+                "UPDATE submissions SET status = 'superseded', superseded_by = ? WHERE id = ?",
+                [(newest, i) for i in older])
+
+    # ---- queries ------------------------------------------------------------------------------------
+    def submissions(self, fy: int | None = None, quarter: int | None = None,
+                    agency: str | None = None) -> list[dict[str, Any]]:
+        """Submissions (every status), newest received first."""
+        where, params = [], []
+        for column, value in (("fiscal_year", fy), ("quarter", quarter), ("agency_code", agency)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        sql = "SELECT * FROM submissions"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return self._rows(sql + " ORDER BY received_at DESC, id DESC", params)
+
+    def current_submissions(self, fy: int, quarter: int) -> list[dict[str, Any]]:
+        """The submission that counts for each agency of a period (status 'accepted'), with
+        its cover (reporter_*, report_date), ordered by agency code."""
+        return self._rows(
+            "SELECT s.*, c.reporter_name, c.reporter_position, c.reporter_phone, "
+            "c.reporter_email, c.report_date FROM submissions s "
+            "LEFT JOIN cover c ON c.submission_id = s.id "
+            "WHERE s.status = 'accepted' AND s.fiscal_year = ? AND s.quarter = ? "
+            "ORDER BY s.agency_code", (fy, quarter))
+
+    def budget_lines(self, fy: int, quarter: int) -> pd.DataFrame:
+        """Budget lines of the current accepted submissions: a DataFrame with agency_code,
+        submission_id, row, project_code, project_name, strategy_no, budget_source,
+        expenditure_category, allocated, committed, disbursed (int64 satang),
+        progress_status, remarks; ordered by agency_code, row."""
+        df = pd.read_sql_query(
+            "SELECT s.agency_code, b.* FROM budget_lines b "
+            "JOIN submissions s ON s.id = b.submission_id "
+            "WHERE s.status = 'accepted' AND s.fiscal_year = ? AND s.quarter = ? "
+            "ORDER BY s.agency_code, b.row", self.db, params=(fy, quarter))
+        for c in ("allocated", "committed", "disbursed", "strategy_no", "row", "submission_id"):
+            df[c] = df[c].astype("int64")
+        return df
+
+    def indicator_results(self, fy: int, quarter: int) -> pd.DataFrame:
+        """Indicator results of the current accepted submissions: a DataFrame with
+        agency_code, submission_id, row, indicator_code, result (float, NaN when not
+        reported), evidence; ordered by agency_code, row."""
+        df = pd.read_sql_query(
+            "SELECT s.agency_code, i.* FROM indicator_results i "
+            "JOIN submissions s ON s.id = i.submission_id "
+            "WHERE s.status = 'accepted' AND s.fiscal_year = ? AND s.quarter = ? "
+            "ORDER BY s.agency_code, i.row", self.db, params=(fy, quarter))
+        df["result"] = df["result"].astype("float64")
+        return df
+
+    def problems(self, submission_id: int) -> list[dict[str, Any]]:
+        """The problems recorded for a submission, in the order they were found."""
+        return self._rows("SELECT * FROM problems WHERE submission_id = ? ORDER BY id",
+                          (submission_id,))
+
+    def arrivals(self, submission_id: int | None = None) -> list[dict[str, Any]]:
+        """Arrivals (every copy of every file), oldest first; of one submission if given."""
+        if submission_id is None:
+            return self._rows("SELECT * FROM arrivals ORDER BY id")
+        return self._rows("SELECT * FROM arrivals WHERE submission_id = ? ORDER BY id",
+                          (submission_id,))
+
+    def periods(self) -> list[tuple[int, int]]:
+        """Every (fiscal_year, quarter) with any submission, in order."""
+        return [(int(r[0]), int(r[1])) for r in self.db.execute(
+            "SELECT DISTINCT fiscal_year, quarter FROM submissions "
+            "WHERE fiscal_year IS NOT NULL AND quarter IS NOT NULL ORDER BY 1, 2")]
+
+    def period_digest(self, fy: int, quarter: int) -> str:
+        """A short hash of the period's submissions (ids and statuses): when it is unchanged,
+        the period's roll-up need not be rebuilt."""
+        h = hashlib.sha256(f"{fy}/{quarter}".encode())
+        for r in self.db.execute(
+                "SELECT id, status, superseded_by FROM submissions "
+                "WHERE fiscal_year = ? AND quarter = ? ORDER BY id", (fy, quarter)):
+            h.update(f"|{r[0]}:{r[1]}:{r[2]}".encode())
+        return h.hexdigest()[:16]
