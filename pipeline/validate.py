@@ -17,17 +17,20 @@ Every rule code is listed in docs/validation.md.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
 from datetime import date
 from numbers import Integral, Real
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
 
-from schemas import SheetSpec
+import schemas
+from schemas import BUDGET, COVER, INDICATORS, SheetSpec
 from schemas._base import (
     CODE,
     DATE,
@@ -42,8 +45,9 @@ from schemas._base import (
 from schemas.choices import FIXED_CHOICES
 
 from . import catalog
-from .model import Problem, SheetFrame
+from .model import FileReport, Problem, RawWorkbook, SheetFrame
 from .plan import Plan
+from .workspace import Workspace
 
 # ---- thresholds (the demo generator stays inside them) ------------------------------------
 # overall disbursement rate of a file, in percentage points of allocated
@@ -388,3 +392,443 @@ def _make(code: str, sf: SheetFrame, spec: SheetSpec, file: str, field_name: str
     shown = None if code == "value.required" else _shown(sf, field_name, row, value, kind)
     return catalog.problem(code, file=file, sheet=sf.sheet, cell=_field_cell(sf, field_name, row),
                            column=_label(sf, spec, field_name), value=shown, **params)
+
+
+# ---- the whole file ---------------------------------------------------------------------------
+def _version_tuple(v: str | None) -> tuple[int, ...]:
+    parts = re.findall(r"\d+", str(v or ""))
+    return tuple(int(p) for p in parts) or (0,)
+
+
+def _to_int(v: Any) -> int | None:
+    """A year/quarter as found in a stamp or a cover cell, or None when it is not one."""
+    if _is_missing(v) or isinstance(v, bool):
+        return None
+    try:
+        f = float(str(v).strip())
+    except ValueError:
+        return None
+    return int(f) if f.is_integer() else None
+
+
+def _cover_values(sf: SheetFrame | None) -> tuple[dict[str, Any], int | None]:
+    if sf is None or sf.frame.empty:
+        return {}, None
+    rec = sf.frame.iloc[0].to_dict()
+    row = rec.pop("_row", None)
+    return {k: (None if _is_missing(v) else v) for k, v in rec.items()}, _to_int(row)
+
+
+def _cover_cell(sf: SheetFrame, field_name: str, row: int | None) -> str | None:
+    cells = getattr(sf, "field_cells", None)
+    if cells and field_name in cells:
+        return str(cells[field_name])
+    if row is None:
+        return None
+    # a form: one field per row, in schema order, from the first field's row
+    names = [c.name for c in COVER.columns]
+    col_letter = sf.refs.get(field_name)
+    if col_letter and col_letter[-1:].isdigit():  # refs may already be full cells
+        return col_letter
+    offset = names.index(field_name) if field_name in names else 0
+    return f"{col_letter or 'B'}{row + offset}"
+
+
+def _stamp_problems(raw: RawWorkbook, file: str) -> list[Problem]:
+    """Template version and stamp integrity (checksum over the other stamp values)."""
+    stamp = raw.stamp
+    if not stamp:
+        return []
+    out: list[Problem] = []
+    version = stamp.get("schema_version")
+    if _version_tuple(version) < _version_tuple(schemas.MIN_SCHEMA_VERSION):
+        out.append(catalog.problem("structure.template-too-old", file=file, value=version,
+                                   found=version, expected=schemas.MIN_SCHEMA_VERSION))
+    try:
+        from .templates import stamp_checksum
+    except ImportError:  # templates not installed in this build: cannot check the checksum
+        return out
+    values = {k: v for k, v in stamp.items() if k != "checksum"}
+    try:
+        expected = stamp_checksum(values)
+    except Exception:  # noqa: BLE001 - a stamp missing keys is a tampered stamp
+        expected = None
+    if stamp.get("checksum") != expected:
+        out.append(catalog.problem("structure.stamp-tampered", file=file,
+                                   sheet=schemas.STAMP_SHEET))
+    return out
+
+
+def _issued_indicators(raw: RawWorkbook, plan: Plan | None, agency_code: str | None
+                       ) -> list[tuple[str, float | None]] | None:
+    """The indicator rows the template was issued with: the stamp's, else the plan's."""
+    stamp = raw.stamp or {}
+    text = stamp.get("locked_indicators")
+    if text:
+        try:
+            rows = json.loads(text)
+            return [(str(c), None if t is None else float(t)) for c, t in rows]
+        except (ValueError, TypeError):
+            return None
+    if plan is not None and agency_code in plan.agencies:
+        return [(i.code, i.target) for i in plan.indicators_for(plan.agencies[agency_code])]
+    return None
+
+
+def _cover_rules(rep: FileReport, sf: SheetFrame, raw: RawWorkbook, plan: Plan | None,
+                 file: str) -> list[Problem]:
+    out: list[Problem] = []
+    cover, row = _cover_values(sf)
+    stamp = raw.stamp or {}
+    for f, code in (("agency_code", "structure.stamp-mismatch"),
+                    ("fiscal_year", "cover.period-mismatch"),
+                    ("quarter", "cover.period-mismatch")):
+        issued = stamp.get(f)
+        seen = cover.get(f)
+        if issued in (None, "") or seen is None:
+            continue
+        same = (str(seen).strip() == str(issued).strip() if f == "agency_code"
+                else _to_int(seen) == _to_int(issued))
+        if not same:
+            seen_text = sf.raw_text.get((f, row or 0), seen)
+            out.append(catalog.problem(code, file=file, sheet=sf.sheet,
+                                       cell=_cover_cell(sf, f, row),
+                                       column=_label(sf, COVER, f), value=seen_text,
+                                       expected=issued))
+    if plan is not None and rep.agency_code and rep.agency_code not in plan.agencies:
+        out.append(catalog.problem("agency.unknown", file=file, sheet=sf.sheet,
+                                   cell=_cover_cell(sf, "agency_code", row),
+                                   column=_label(sf, COVER, "agency_code"),
+                                   value=rep.agency_code))
+    if plan is not None and rep.fiscal_year is not None and rep.fiscal_year != plan.fiscal_year:
+        out.append(catalog.problem("intake.plan-mismatch", file=file, sheet=sf.sheet,
+                                   cell=_cover_cell(sf, "fiscal_year", row),
+                                   column=_label(sf, COVER, "fiscal_year"),
+                                   value=rep.fiscal_year))
+    fp = stamp.get("plan_fingerprint")
+    if plan is not None and fp and fp != plan.fingerprint:
+        out.append(catalog.problem("plan.fingerprint-mismatch", file=file, value=fp))
+    return out
+
+
+def _budget_rules(sf: SheetFrame, plan: Plan | None, quarter: int | None, file: str,
+                  skip: set[tuple[str, int]]) -> list[Problem]:
+    """Disbursed/committed vs allocated per row, and the file's overall disbursement rate."""
+    out: list[Problem] = []
+    fr = sf.frame
+    if fr.empty:
+        return [catalog.problem("budget.no-projects", file=file, sheet=sf.sheet)]
+    total_alloc = total_disb = 0
+    for rec in fr.to_dict("records"):
+        row = int(rec["_row"])
+        alloc, comm, disb = (_money(rec.get(k), sf, k, row, skip)
+                             for k in ("allocated", "committed", "disbursed"))
+        if alloc is not None and disb is not None:
+            total_alloc += alloc
+            total_disb += disb
+        if alloc is None:
+            continue
+        if disb is not None and disb > alloc:
+            out.append(catalog.problem(
+                "budget.disbursed-over-allocated", file=file, sheet=sf.sheet,
+                cell=sf.cell("disbursed", row), column=_label(sf, BUDGET, "disbursed"),
+                value=_shown(sf, "disbursed", row, disb, MONEY), expected=baht_text(alloc)))
+        elif comm is not None and (comm + (disb or 0)) > alloc:
+            out.append(catalog.problem(
+                "budget.spent-over-allocated", file=file, sheet=sf.sheet,
+                cell=sf.cell("committed", row), column=_label(sf, BUDGET, "committed"),
+                value=baht_text(comm + (disb or 0)), expected=baht_text(alloc)))
+    target = plan.disbursement.get(quarter) if plan is not None and quarter else None
+    if target is not None and total_alloc > 0:
+        rate = 100.0 * total_disb / total_alloc
+        goal = float(target.overall_pct)
+        code = None
+        if rate > goal + DISBURSEMENT_AHEAD_MARGIN:
+            code = "plausibility.disbursement-ahead"
+        elif rate < goal * DISBURSEMENT_BEHIND_FRACTION:
+            code = "plausibility.disbursement-behind"
+        if code:
+            out.append(catalog.problem(code, file=file, sheet=sf.sheet,
+                                       column=_label(sf, BUDGET, "disbursed"),
+                                       value=f"{rate:.1f}%", expected=f"{goal:.1f}%"))
+    return out
+
+
+def _money(v: Any, sf: SheetFrame, f: str, row: int, skip: set[tuple[str, int]]) -> int | None:
+    if (f, row) in sf.unparsed or (f, row) in skip or _is_missing(v):
+        return None
+    if isinstance(v, bool) or not isinstance(v, Real) or not float(v).is_integer():
+        return None
+    return int(v)
+
+
+def _indicator_rules(sf: SheetFrame, raw: RawWorkbook, plan: Plan | None,
+                     agency_code: str | None, file: str, skip: set[tuple[str, int]]
+                     ) -> list[Problem]:
+    """Locked rows (codes/targets as issued), percent ranges and plausible ranges."""
+    out: list[Problem] = []
+    fr = sf.frame
+    issued = _issued_indicators(raw, plan, agency_code)
+    rows = fr.to_dict("records")
+    if issued is not None:
+        issued_codes = [c for c, _ in issued]
+        issued_target = dict(issued)
+        seen = [None if _is_missing(r.get("indicator_code")) else str(r["indicator_code"]).strip()
+                for r in rows]
+        missing = [c for c in issued_codes if c not in seen]
+        for pos, (rec, code) in enumerate(zip(rows, seen, strict=True)):
+            row = int(rec["_row"])
+            if code is None or ("indicator_code", row) in skip:
+                continue
+            if code not in issued_target:
+                # a changed code: name the issued code this row stood for
+                expected = (issued_codes[pos] if pos < len(issued_codes)
+                            and issued_codes[pos] in missing else None)
+                if expected is not None:
+                    missing.remove(expected)
+                    out.append(catalog.problem(
+                        "structure.locked-cell-changed", file=file, sheet=sf.sheet,
+                        cell=sf.cell("indicator_code", row),
+                        column=_label(sf, INDICATORS, "indicator_code"),
+                        value=_shown(sf, "indicator_code", row, code, CODE), expected=expected))
+                elif plan is not None and code not in plan.indicators:
+                    out.append(catalog.problem(
+                        "indicator.unknown", file=file, sheet=sf.sheet,
+                        cell=sf.cell("indicator_code", row),
+                        column=_label(sf, INDICATORS, "indicator_code"), value=code))
+                continue
+            t_issued = issued_target[code]
+            t_seen = rec.get("target")
+            if ("target", row) in sf.unparsed or ("target", row) in skip:
+                continue
+            if t_issued is not None and (_is_missing(t_seen) or not isinstance(t_seen, Real)
+                                         or abs(float(t_seen) - t_issued) > 1e-9):
+                out.append(catalog.problem(
+                    "structure.locked-cell-changed", file=file, sheet=sf.sheet,
+                    cell=sf.cell("target", row), column=_label(sf, INDICATORS, "target"),
+                    value=_shown(sf, "target", row, t_seen, NUMBER),
+                    expected=_fmt_num(t_issued)))
+        for code in missing:
+            out.append(catalog.problem("indicator.missing-row", file=file, sheet=sf.sheet,
+                                       column=_label(sf, INDICATORS, "indicator_code"),
+                                       value=code))
+    if plan is None:
+        return out
+    for rec in rows:
+        row = int(rec["_row"])
+        code = None if _is_missing(rec.get("indicator_code")) else str(rec["indicator_code"]).strip()
+        ind = plan.indicators.get(code or "")
+        res = rec.get("result")
+        if ind is None or ("result", row) in sf.unparsed or ("result", row) in skip:
+            continue
+        if _is_missing(res):
+            out.append(catalog.problem("indicator.result-missing", file=file, sheet=sf.sheet,
+                                       cell=sf.cell("result", row),
+                                       column=_label(sf, INDICATORS, "result"), value=code))
+            continue
+        if isinstance(res, bool) or not isinstance(res, Real):
+            continue
+        res = float(res)
+        shown = _shown(sf, "result", row, res, NUMBER)
+        if ind.unit == "percent" and not 0.0 <= res <= 100.0:
+            out.append(catalog.problem("value.out-of-range", file=file, sheet=sf.sheet,
+                                       cell=sf.cell("result", row),
+                                       column=_label(sf, INDICATORS, "result"), value=shown,
+                                       expected="0 - 100"))
+            continue
+        lo, hi = ind.plausible_min, ind.plausible_max
+        if (lo is not None and res < lo) or (hi is not None and res > hi):
+            out.append(catalog.problem("plausibility.result-outside-range", file=file,
+                                       sheet=sf.sheet, cell=sf.cell("result", row),
+                                       column=_label(sf, INDICATORS, "result"), value=shown,
+                                       expected=_expected_range(lo, hi, NUMBER)))
+    return out
+
+
+def _clean_budget(sf: SheetFrame) -> pd.DataFrame:
+    fields = [c.name for c in BUDGET.columns]
+    fr = sf.frame.reindex(columns=[*fields, "_row"]).copy()
+    for f in ("allocated", "committed", "disbursed"):
+        fr[f] = pd.array([None if _is_missing(v) else int(v) for v in fr[f]], dtype="Int64")
+    fr["strategy"] = [None if _is_missing(v) else int(v) for v in fr["strategy"]]
+    fr["_row"] = fr["_row"].astype(int)
+    return fr.reset_index(drop=True)
+
+
+def _clean_indicators(sf: SheetFrame) -> pd.DataFrame:
+    fr = sf.frame.reindex(columns=["indicator_code", "result", "evidence", "_row"]).copy()
+    fr["result"] = pd.Series([None if _is_missing(v) else float(v) for v in fr["result"]],
+                             dtype=object)
+    fr["_row"] = fr["_row"].astype(int)
+    return fr.reset_index(drop=True)
+
+
+def validate_workbook(raw: RawWorkbook, plan: Plan | None) -> FileReport:
+    """Everything wrong or odd in one read workbook, and its clean data when it has no errors.
+
+    Never raises: an unexpected failure inside a rule becomes a file.unreadable problem,
+    so one hostile file cannot stop a night's run.
+    """
+    rep = FileReport(path=raw.path, display_name=raw.display_name, sha256=raw.sha256,
+                     format=raw.format, stamp_found=bool(raw.stamp))
+    try:
+        _validate_into(rep, raw, plan)
+    except Exception as exc:  # noqa: BLE001 - the report must exist whatever the file holds
+        rep.problems.append(catalog.problem("file.unreadable", file=raw.display_name,
+                                            detail=f"{type(exc).__name__}"))
+        rep.budget = rep.indicators = None
+    return rep
+
+
+def _validate_into(rep: FileReport, raw: RawWorkbook, plan: Plan | None) -> None:
+    file = raw.display_name
+    problems: list[Problem] = list(raw.problems)
+    stamp = raw.stamp or {}
+    rep.template_version = stamp.get("schema_version")
+    rep.plan_fingerprint = stamp.get("plan_fingerprint")
+    rep.agency_code = stamp.get("agency_code") or None
+    rep.fiscal_year = _to_int(stamp.get("fiscal_year"))
+    rep.quarter = _to_int(stamp.get("quarter"))
+    problems += _stamp_problems(raw, file)
+    if not raw.sheets:
+        rep.problems = _dedupe(problems)
+        return
+    from .normalise import normalise_workbook
+
+    frames, norm_problems = normalise_workbook(raw, plan)
+    problems += norm_problems
+    choices = plan_choices(plan)
+    cover_sf = frames.get("cover")
+    if cover_sf is not None:
+        cover, _ = _cover_values(cover_sf)
+        rep.cover = cover
+        rep.agency_code = rep.agency_code or (str(cover["agency_code"]).strip()
+                                               if cover.get("agency_code") else None)
+        rep.fiscal_year = rep.fiscal_year or _to_int(cover.get("fiscal_year"))
+        rep.quarter = rep.quarter or _to_int(cover.get("quarter"))
+    by_spec = {COVER.key: COVER, BUDGET.key: BUDGET, INDICATORS.key: INDICATORS}
+    column_problems: dict[str, list[Problem]] = {}
+    for key, sf in frames.items():
+        spec = by_spec.get(key)
+        if spec is not None:
+            column_problems[key] = schema_problems(sf, spec, file, choices)
+            problems += column_problems[key]
+    if cover_sf is not None:
+        problems += _cover_rules(rep, cover_sf, raw, plan, file)
+    budget_sf = frames.get("budget")
+    if budget_sf is not None:
+        skip = _cells_of(budget_sf, column_problems.get("budget", []))
+        problems += _budget_rules(budget_sf, plan, rep.quarter, file, skip)
+    ind_sf = frames.get("indicators")
+    if ind_sf is not None:
+        skip = _cells_of(ind_sf, column_problems.get("indicators", []))
+        problems += _indicator_rules(ind_sf, raw, plan, rep.agency_code, file, skip)
+    rep.problems = _dedupe(problems)
+    if rep.valid:
+        rep.budget = _clean_budget(budget_sf) if budget_sf is not None else None
+        rep.indicators = _clean_indicators(ind_sf) if ind_sf is not None else None
+
+
+def _cells_of(sf: SheetFrame, problems: list[Problem]) -> set[tuple[str, int]]:
+    """(field, row) cells already reported: rules skip a value the sender must fix first."""
+    by_letter = {letter: f for f, letter in sf.refs.items()}
+    out: set[tuple[str, int]] = set()
+    for p in problems:
+        m = re.match(r"^([A-Z]+)(\d+)$", p.cell or "")
+        if m and m.group(1) in by_letter:
+            out.add((by_letter[m.group(1)], int(m.group(2))))
+    return out
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for p in problems:
+        key = (p.code, p.sheet, p.cell, p.value)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
+
+
+# ---- files on disk --------------------------------------------------------------------------
+_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+
+
+def _year_of(raw: RawWorkbook) -> int | None:
+    """The report's fiscal year before normalising: the stamp's, else the cover cell's."""
+    year = _to_int((raw.stamp or {}).get("fiscal_year"))
+    if year is not None:
+        return year
+    cover = raw.sheets.get("cover")
+    if cover is None:
+        return None
+    for _row, cells in cover.rows:
+        cell = cells.get("fiscal_year")
+        if cell is not None and cell.value is not None:
+            text = str(cell.value).translate(_THAI_DIGITS)
+            m = re.search(r"\d{4}", text)
+            return int(m.group(0)) if m else None
+    return None
+
+
+def validate_files(paths: list[Path], plan_file: Path | None = None,
+                   workspace: Workspace | None = None,
+                   display_names: dict[Path, str] | None = None) -> list[FileReport]:
+    """Read and validate each file against its year's plan; never touches the ledger.
+
+    The plan is ``plan_file`` when given, else the workspace's plan/<FY>.xlsx for the
+    year in the stamp (or cover); each plan is loaded once. An explicit ``plan_file``
+    that does not load raises plan_load.PlanError (a usage error, not the sender's).
+    """
+    from .plan_load import PlanError, load_plan
+    from .read import read_workbook
+
+    display_names = display_names or {}
+    fixed_plan = load_plan(Path(plan_file)) if plan_file is not None else None
+    cache: dict[int, Plan | None] = {}
+    reports = []
+    for path in paths:
+        path = Path(path)
+        name = display_names.get(path) or path.name
+        try:
+            raw = read_workbook(path, display_name=name)
+        except Exception as exc:  # noqa: BLE001 - the reader promises not to raise; be sure
+            rep = FileReport(path=path, display_name=name, sha256=_sha256(path))
+            rep.problems.append(catalog.problem("file.unreadable", file=name,
+                                                detail=type(exc).__name__))
+            reports.append(rep)
+            continue
+        plan = fixed_plan
+        missing_plan: int | None = None
+        if plan is None:
+            year = _year_of(raw)
+            if year is not None and workspace is not None:
+                if year not in cache:
+                    target = workspace.plan_file(year)
+                    try:
+                        cache[year] = load_plan(target) if target.exists() else None
+                    except PlanError:
+                        cache[year] = None
+                plan = cache[year]
+            if year is not None and plan is None:
+                missing_plan = year
+        rep = validate_workbook(raw, plan)
+        if missing_plan is not None:
+            rep.problems.insert(0, catalog.problem("intake.plan-mismatch", file=name,
+                                                   value=missing_plan))
+        reports.append(rep)
+    return reports
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    except OSError:
+        return ""
+    return h.hexdigest()
