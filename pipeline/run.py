@@ -1,0 +1,649 @@
+"""The nightly job: lock, collect, archive, read, validate, decide, record, roll up, report.
+
+Order matters for crash safety (see docs/operations.md):
+
+1. take the run lock (``lock.py``); a second run waits a little, then exits 75;
+2. collect new inbox items (items the ledger marked processed are skipped unread);
+3. archive every original by content hash *before* anything else happens to it;
+4. per arrival: read + validate against the plan of its year, decide, write the feedback
+   workbook (deterministic name and bytes), then record arrival + submission + problems +
+   accepted data in ONE ledger transaction; the inbox item is marked processed once all
+   its arrivals are recorded (a crash in between is harmless: an arrival already in the
+   ledger is recognised and skipped, never counted twice);
+5. roll up every quarter whose ledger digest (with the previous quarter's and the plan
+   file's) differs from the one stored after its last roll-up, then the year-end report;
+   the digest is stored only after the workbook is in place, so a crash re-does it;
+6. the status page (when anything it shows changed), reply drafts for submissions that
+   have none yet, optional SMTP sending, the run report and the log.
+
+A rerun with nothing new reads no inbox file, writes no ledger row and touches no outbox
+file: the run report ``outbox/runs/<UTC time>.json`` is written only when the run did
+something (imported, rolled up, wrote a reply or sent one); every run, busy or not, logs a
+line to ``state/logs/run.log``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import logging.handlers
+import os
+import re
+import shutil
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import calendar as fcal
+from . import catalog
+from . import replies as replies_mod
+from .atomic import write_bytes_atomic, write_text_atomic
+from .lock import EXIT_LOCKED, LockBusy, run_lock
+from .model import FileReport, Problem
+from .plan import Plan
+from .workspace import Workspace
+
+log = logging.getLogger("edurollup.run")
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_PLAN = 3  # a plan workbook of the workspace has errors: nothing was imported
+LOG_MAX_BYTES = 2_000_000
+LOG_BACKUPS = 5
+DIGESTS_FILE = "rollup-digests.json"  # under state/: what each roll-up was built from
+
+
+class PlanBroken(Exception):
+    """A plan workbook cannot be loaded: importing against it would quarantine good files."""
+
+
+# ---- test hooks --------------------------------------------------------------------------------
+def _hook(name: str, count: int | None = None) -> None:
+    """Crash / pause points for tests (documented in docs/operations.md).
+
+    EDUROLLUP_CRASH_AT="after-archive:3" kills this process with SIGKILL right after the
+    3rd original was archived ("after-ledger:N", "after-feedback:N", "during-rollup",
+    "after-rollup", "after-collect", "after-lock", "before-report" likewise).
+    EDUROLLUP_PAUSE_AT="after-lock:SECONDS" sleeps there (lets a test hold the lock).
+    """
+    crash = os.environ.get("EDUROLLUP_CRASH_AT", "")
+    if crash:
+        point, _, n = crash.partition(":")
+        if point == name and (not n or count is None or int(n) == count):
+            logging.shutdown()
+            os.kill(os.getpid(), signal.SIGKILL)
+    pause = os.environ.get("EDUROLLUP_PAUSE_AT", "")
+    if pause:
+        point, _, secs = pause.partition(":")
+        if point == name:
+            time.sleep(float(secs or 5))
+
+
+# ---- the run's record ----------------------------------------------------------------------------
+@dataclass
+class FileOutcome:
+    """One arrival as the run report lists it."""
+
+    name: str
+    source: str
+    source_path: str
+    sender: str | None
+    sha256: str
+    status: str  # accepted | rejected | quarantined | duplicate | failed
+    action: str  # imported | updated (superseded an earlier file) | ignored | rejected | ...
+    reason: str = ""
+    agency_code: str | None = None
+    fiscal_year: int | None = None
+    quarter: int | None = None
+    late: bool = False
+    errors: int = 0
+    warnings: int = 0
+    submission_id: int | None = None
+    supersedes: list[int] = field(default_factory=list)
+    feedback: str | None = None
+    reply: str | None = None
+    problems: list[dict[str, Any]] = field(default_factory=list)  # code, where, message
+
+
+@dataclass
+class RunReport:
+    started_at: str
+    finished_at: str = ""
+    seconds: float = 0.0
+    exit_code: int = 0
+    items_new: int = 0
+    files: list[FileOutcome] = field(default_factory=list)
+    rollups: list[str] = field(default_factory=list)
+    status_page: str | None = None
+    replies_written: list[str] = field(default_factory=list)
+    replies_sent: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.files or self.rollups or self.status_page or self.replies_written
+                    or self.replies_sent or self.failures)
+
+    def counts(self) -> dict[str, int]:
+        c = Counter(f.action for f in self.files)
+        return {k: c.get(k, 0) for k in
+                ("imported", "updated", "rejected", "quarantined", "ignored", "failed")}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": "edurollup.run/1",
+            "started_at": self.started_at, "finished_at": self.finished_at,
+            "seconds": round(self.seconds, 3), "exit_code": self.exit_code,
+            "inbox_items_new": self.items_new,
+            "counts": self.counts() | {"files": len(self.files)},
+            "files": [vars(f) for f in self.files],
+            "rollups": self.rollups, "status_page": self.status_page,
+            "replies_written": self.replies_written, "replies_sent": self.replies_sent,
+            "failures": self.failures,
+        }
+
+
+# ---- helpers ------------------------------------------------------------------------------------
+def _rel(ws: Workspace, path: Path, base: Path | None = None) -> str:
+    try:
+        return path.resolve().relative_to((base or ws.root).resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _safe_stem(name: str) -> str:
+    stem = Path(name.replace("\\", "/")).stem
+    stem = re.sub(r"[\x00-\x1f\x7f/\\:*?\"<>|]+", "_", stem).strip(" ._") or "file"
+    return stem[:60]
+
+
+def feedback_name(sha256: str, original_name: str) -> str:
+    """'<sha12>-<safe stem>-feedback.xlsx': two senders' 'report.xlsx' never collide."""
+    return f"{sha256[:12]}-{_safe_stem(original_name)}-feedback.xlsx"
+
+
+def _suffix(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    return suffix if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix) else ".bin"
+
+
+def _file_sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.exists() else "-"
+
+
+def _setup_log(ws: Workspace) -> logging.Handler:
+    ws.log_dir.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(
+        ws.log_dir / "run.log", maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s pid=%(process)d %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    return handler
+
+
+class Plans:
+    """Plans by fiscal year, loaded on first use (a no-change night loads none)."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self._cache: dict[int, Plan | None] = {}
+
+    def get(self, fiscal_year: int | None) -> Plan | None:
+        if fiscal_year is None:
+            return None
+        if fiscal_year not in self._cache:
+            path = self.ws.plan_file(fiscal_year)
+            if not path.exists():
+                self._cache[fiscal_year] = None
+            else:
+                from .plan_load import PlanError, load_plan
+
+                try:
+                    self._cache[fiscal_year] = load_plan(path)
+                except PlanError as exc:
+                    lines = [f"{p.where or p.file} {p.code}: {p.message_th} / {p.message_en}"
+                             for p in getattr(exc, "problems", [])[:10]]
+                    raise PlanBroken(
+                        f"แผน {path.name} มีข้อผิดพลาด ตรวจด้วย `edurollup plan check {path}` / "
+                        f"plan {path.name} has errors:\n  " + "\n  ".join(lines)) from exc
+        return self._cache[fiscal_year]
+
+    def years(self) -> list[int]:
+        return self.ws.plan_years()
+
+
+def _fiscal_year_of(raw: Any, plans: Plans) -> int | None:
+    """The year a workbook claims (stamp, else cover); the only plan's year as a fallback."""
+    stamp = getattr(raw, "stamp", None) or {}
+    for key in ("fiscal_year", "fy"):
+        value = stamp.get(key)
+        if value and str(value).strip().isdigit():
+            return int(str(value).strip())
+    cover = getattr(raw, "sheets", {}).get("cover")
+    if cover is not None:
+        for _row, cells in cover.rows:
+            cell = cells.get("fiscal_year")
+            if cell is not None and cell.value not in (None, ""):
+                text = fcal.to_arabic_digits(str(cell.value)).strip()
+                text = text.split(".")[0]
+                if text.isdigit():
+                    year = int(text)
+                    return fcal.ce_to_be(year) if fcal.looks_like_ce(year) else year
+    years = plans.years()
+    return years[-1] if len(years) == 1 else None
+
+
+def _merge_problems(report: FileReport | None, decision: Any) -> list[Problem]:
+    seen: set[Problem] = set()
+    out: list[Problem] = []
+    for p in [*(report.problems if report else []), *decision.problems]:
+        if p not in seen:
+            seen.add(p)
+            out.append(p)
+    return out
+
+
+# ---- the steps -------------------------------------------------------------------------------------
+class NightlyRun:
+    def __init__(self, ws: Workspace, send: bool, quiet: bool) -> None:
+        self.ws = ws
+        self.send = send
+        self.quiet = quiet
+        self.plans = Plans(ws)
+        self.report = RunReport(started_at=datetime.now(UTC).isoformat(timespec="seconds"))
+        self.t0 = time.monotonic()
+        self.n_archived = 0
+        self.n_recorded = 0
+        self.n_feedback = 0
+
+    # -- 2. collect + 3. archive
+    def collect(self, ledger: Any) -> list[Any]:
+        from . import archive, collect
+
+        arrivals = collect.collect(self.ws, seen=ledger.seen_item)
+        _hook("after-collect")
+        for a in arrivals:
+            archive.store(self.ws, a.sha256, a.data, _suffix(a.safe_name or a.original_name))
+            self.n_archived += 1
+            _hook("after-archive", self.n_archived)
+        return arrivals
+
+    # -- 4. one arrival
+    def process(self, ledger: Any, arrival: Any) -> FileOutcome | None:
+        from . import archive
+        from .decide import Decision, decide
+
+        outcome = FileOutcome(
+            name=arrival.original_name, source=arrival.source, source_path=arrival.source_path,
+            sender=arrival.sender, sha256=arrival.sha256, status="", action="")
+        if ledger.find_arrival(arrival) is not None:
+            return None  # recorded by a run that stopped before marking its inbox item
+        earlier = ledger.find_submission(arrival.sha256)
+        report: FileReport | None = None
+        feedback_rel: str | None = None
+        if earlier is not None:
+            when = earlier.get("received_at") or ""
+            decision = Decision(
+                status="duplicate",
+                reason_th=f"ได้รับไฟล์เดียวกันนี้แล้ว ({earlier.get('original_name')})",
+                reason_en=f"the same file was already received ({earlier.get('original_name')})",
+                late=False,
+                problems=[catalog.problem("intake.duplicate", file=arrival.original_name,
+                                          value=when)],
+            )
+        else:
+            plan: Plan | None = None
+            if getattr(arrival, "kind", "workbook") == "workbook":
+                from .read import read_workbook
+                from .validate import validate_workbook
+
+                path = archive.store(self.ws, arrival.sha256, arrival.data,
+                                     _suffix(arrival.safe_name or arrival.original_name))
+                raw = read_workbook(path, display_name=arrival.original_name)
+                plan = self.plans.get(_fiscal_year_of(raw, self.plans))
+                report = validate_workbook(raw, plan)
+                if plan is None or (report.fiscal_year and report.fiscal_year != plan.fiscal_year):
+                    plan = self.plans.get(report.fiscal_year)
+            decision = decide(report, arrival, plan,
+                              trusted=arrival.source == "dropped" and self.ws.trust_dropped_files)
+            if decision.status in replies_mod.PROBLEM_STATUSES and report is not None:
+                feedback_rel = self.write_feedback(report, decision, arrival)
+        sub_id = ledger.record(arrival, report, decision, feedback_rel)
+        self.n_recorded += 1
+        _hook("after-ledger", self.n_recorded)
+        row = ledger.find_submission(arrival.sha256) or {}
+        outcome.submission_id = sub_id
+        outcome.status = decision.status
+        outcome.reason = f"{decision.reason_th} / {decision.reason_en}".strip(" /")
+        outcome.agency_code = row.get("agency_code")
+        outcome.fiscal_year = row.get("fiscal_year")
+        outcome.quarter = row.get("quarter")
+        outcome.late = bool(getattr(decision, "late", False))
+        probs = decision.problems if decision.status == "duplicate" else _merge_problems(report, decision)
+        outcome.errors = sum(1 for p in probs if p.is_error)
+        outcome.warnings = len(probs) - outcome.errors
+        outcome.problems = [{"code": p.code, "severity": p.severity, "where": p.where,
+                             "message_th": p.message_th, "message_en": p.message_en}
+                            for p in probs]
+        outcome.feedback = feedback_rel
+        if decision.status == "duplicate":
+            outcome.action = "ignored"
+        elif decision.status == "accepted":
+            outcome.supersedes = [s["id"] for s in ledger.submissions(
+                fy=row.get("fiscal_year"), quarter=row.get("quarter"),
+                agency=row.get("agency_code")) if s.get("superseded_by") == sub_id]
+            if row.get("status") == "superseded":
+                outcome.action = "imported"
+                outcome.reason = ("รับไว้ แต่มีไฟล์ที่ใหม่กว่าของหน่วยงานนี้แล้ว / accepted, but a newer "
+                                  "file of this agency already counts")
+                outcome.status = "superseded"
+            else:
+                outcome.action = "updated" if outcome.supersedes else "imported"
+        else:
+            outcome.action = decision.status
+        return outcome
+
+    def write_feedback(self, report: FileReport, decision: Any, arrival: Any) -> str:
+        """The annotated copy, under a name of our own (sha + stem), written only when changed."""
+        from .feedback import write_feedback
+
+        full = replace(report, problems=_merge_problems(report, decision))
+        target = self.ws.feedback_dir / feedback_name(arrival.sha256, arrival.original_name)
+        scratch = Path(tempfile.mkdtemp(prefix="feedback-", dir=self.ws.state))
+        try:
+            made = write_feedback(full, scratch)
+            write_bytes_atomic(target, Path(made).read_bytes())
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        self.n_feedback += 1
+        _hook("after-feedback", self.n_feedback)
+        return _rel(self.ws, target, self.ws.outbox)
+
+    # -- 5. roll-ups
+    def _digests_path(self) -> Path:
+        return self.ws.state / DIGESTS_FILE
+
+    def load_digests(self) -> dict[str, str]:
+        try:
+            return json.loads(self._digests_path().read_text("utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def save_digests(self, digests: dict[str, str]) -> None:
+        write_text_atomic(self._digests_path(), json.dumps(digests, indent=1, sort_keys=True))
+
+    def rollups(self, ledger: Any) -> dict[str, str]:
+        """Rebuild the roll-ups whose inputs changed; returns every period's key."""
+        from .consolidate import record_cross_quarter_problems
+        from .rollup import write_annual_report, write_quarter_rollup
+
+        digests = self.load_digests()
+        keys: dict[str, str] = {}
+        years: dict[int, list[str]] = {}
+        plan_sha = {fy: _file_sha(self.ws.plan_file(fy)) for fy in self.plans.years()}
+        for fy, q in ledger.periods():
+            if fy not in plan_sha:
+                continue  # no plan for that year: its files are quarantined, nothing to roll up
+            subs = ledger.submissions(fy=fy, quarter=q)
+            plan_q_open = any(s["status"] in ("accepted", "superseded") for s in subs)
+            if not plan_q_open:
+                plan = self.plans.get(fy)
+                if plan is None or q not in plan.open_quarters:
+                    continue
+            parts = [ledger.period_digest(fy, q), plan_sha[fy]]
+            if q > 1:
+                parts.append(ledger.period_digest(fy, q - 1))
+            parts.append(ledger.period_digest(fy - 1, q))
+            key = hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+            name = f"{fy}-Q{q}"
+            keys[name] = key
+            years.setdefault(fy, []).append(key)
+            if digests.get(name) == key and ws_has(self.ws.rollup_dir(fy, q)):
+                continue
+            record_cross_quarter_problems(ledger, fy, q)
+            path = write_quarter_rollup(self.ws, fy, q)
+            self.report.rollups.append(_rel(self.ws, Path(path), self.ws.outbox))
+            log.info("roll-up %s written: %s", name, path)
+            _hook("during-rollup")
+            digests[name] = key
+            self.save_digests(digests)
+        for fy, parts in years.items():
+            name = f"{fy}-annual"
+            key = hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+            keys[name] = key
+            if digests.get(name) == key and ws_has(self.ws.rollup_dir(fy)):
+                continue
+            path = write_annual_report(self.ws, fy)
+            self.report.rollups.append(_rel(self.ws, Path(path), self.ws.outbox))
+            digests[name] = key
+            self.save_digests(digests)
+        _hook("after-rollup")
+        return keys
+
+    def status_page(self, keys: dict[str, str]) -> None:
+        """The status page of the latest quarter, rewritten only when a roll-up key moved."""
+        from .status_page import write_status_page
+
+        quarters = sorted((int(k.split("-Q")[0]), int(k.split("-Q")[1]))
+                          for k in keys if "-Q" in k)
+        if not quarters:
+            return
+        fy, q = quarters[-1]
+        key = hashlib.sha256(json.dumps(keys, sort_keys=True).encode()).hexdigest()[:16]
+        digests = self.load_digests()
+        target = self.ws.outbox / "status.html"
+        if digests.get("status-page") == key and target.exists():
+            return
+        path = write_status_page(self.ws, fy, q, datetime.now(UTC))
+        self.report.status_page = _rel(self.ws, Path(path), self.ws.outbox)
+        digests["status-page"] = key
+        self.save_digests(digests)
+
+    # -- 6. replies
+    def replies(self, ledger: Any) -> dict[str, str]:
+        """A draft for every submission with a sender and no draft yet; sha -> draft path."""
+        written: dict[str, str] = {}
+        statuses = replies_mod.PROBLEM_STATUSES + replies_mod.RECEIPT_STATUSES
+        for s in ledger.submissions():
+            if not s.get("sender") or s["status"] not in statuses:
+                continue
+            name = replies_mod.reply_filename(s["sha256"], s.get("agency_code"))
+            if replies_mod.draft_exists(self.ws.replies_dir, name):
+                continue
+            plan = self.plans.get(s.get("fiscal_year")) if s.get("fiscal_year") else None
+            if plan is None and self.plans.years():
+                plan = self.plans.get(self.plans.years()[-1])
+            agency = plan.agencies.get(s.get("agency_code") or "") if plan else None
+            arrival = next(iter(ledger.arrivals(s["id"])), {})
+            feedback = self.ws.outbox / s["feedback_path"] if s.get("feedback_path") else None
+            due = None
+            if plan is not None and s.get("quarter") and s.get("fiscal_year") == plan.fiscal_year:
+                due = fcal.format_thai_date(plan.due_date(int(s["quarter"])))
+            facts = replies_mod.ReplyFacts(
+                sha256=s["sha256"], original_name=s["original_name"], sender=s["sender"],
+                status=s["status"], decided_at=datetime.fromisoformat(s["decided_at"]),
+                agency_code=s.get("agency_code"), agency_name=agency.name_th if agency else None,
+                fiscal_year=s.get("fiscal_year"), quarter=s.get("quarter"),
+                reason=s.get("reason"), late=bool(s.get("late")), due_date=due,
+                message_id=arrival.get("message_id"),
+                problems=replies_mod.problems_from_rows(ledger.problems(s["id"]),
+                                                        s["original_name"]),
+                feedback=feedback,
+            )
+            path = replies_mod.write_draft(
+                self.ws.replies_dir, facts,
+                replies_mod.from_address(self.ws, plan.office_email if plan else None),
+                plan.office_name if plan else None)
+            if path is not None:
+                rel = _rel(self.ws, path, self.ws.outbox)
+                written[s["sha256"]] = rel
+                self.report.replies_written.append(rel)
+        return written
+
+
+def ws_has(folder: Path) -> bool:
+    return folder.is_dir() and any(p.suffix == ".xlsx" for p in folder.iterdir())
+
+
+def _stat(ws: Workspace, source_path: str) -> tuple[int, int] | None:
+    try:
+        st = (ws.root / source_path).stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+def _progress(items: list[Any], quiet: bool) -> Any:
+    if quiet or not sys.stdout.isatty() or not items:
+        return _NoBar(items)
+    return click.progressbar(items, label="ตรวจไฟล์ (checking files)",
+                             item_show_func=lambda a: a.original_name[:40] if a else "")
+
+
+class _NoBar:
+    def __init__(self, items: list[Any]) -> None:
+        self.items = items
+
+    def __enter__(self) -> list[Any]:
+        return self.items
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _summary(report: RunReport) -> str:
+    c = report.counts()
+    lines = [
+        f"รับไฟล์ใหม่ {len(report.files)} ไฟล์ (new files): นำเข้า {c['imported']} (imported), "
+        f"ปรับปรุง {c['updated']} (updated), ไม่ผ่าน {c['rejected']} (rejected), "
+        f"กักไว้ {c['quarantined']} (quarantined), ซ้ำ {c['ignored']} (duplicates ignored)"
+        + (f", ผิดพลาด {c['failed']} (failed)" if c["failed"] else ""),
+        f"รายงานสรุปที่สร้างใหม่ {len(report.rollups)} (roll-ups rebuilt); "
+        f"ร่างอีเมลตอบกลับ {len(report.replies_written)} (reply drafts)"
+        + (f"; ส่งแล้ว {len(report.replies_sent)} (sent)" if report.replies_sent else ""),
+    ]
+    if not report.busy:
+        lines = ["ไม่มีอะไรใหม่ (nothing new)"]
+    return "\n".join(lines)
+
+
+def run_nightly(ws: Workspace, send: bool = False, quiet: bool = False) -> int:
+    """Run the nightly job on a workspace. 0 done (rejected files included), 1 failed,
+    3 a plan workbook is broken, 75 another run holds the lock."""
+    ws.ensure()
+    handler = _setup_log(ws)
+    try:
+        try:
+            with run_lock(ws.lock_path):
+                _hook("after-lock")
+                return _run_locked(ws, send, quiet)
+        except LockBusy as exc:
+            log.warning("lock busy: %s (holder: %s)", exc.path, exc.holder)
+            click.echo(str(exc), err=True)
+            return EXIT_LOCKED
+    finally:
+        log.removeHandler(handler)
+        handler.close()
+
+
+def _run_locked(ws: Workspace, send: bool, quiet: bool) -> int:
+    from .ledger import Ledger
+
+    job = NightlyRun(ws, send, quiet)
+    rep = job.report
+    code = EXIT_OK
+    try:
+        with Ledger(ws.ledger_path) as ledger:
+            arrivals = job.collect(ledger)
+            rep.items_new = len({a.source_path for a in arrivals})
+            remaining = Counter(a.source_path for a in arrivals)
+            failed_items: set[str] = set()
+            with _progress(arrivals, quiet) as bar:
+                for arrival in bar:
+                    try:
+                        outcome = job.process(ledger, arrival)
+                    except PlanBroken:
+                        raise
+                    except Exception as exc:  # one bad file must not stop the night
+                        log.error("file %s (%s) failed:\n%s", arrival.source_path,
+                                  arrival.original_name, traceback.format_exc())
+                        rep.failures.append(f"{arrival.source_path}: {type(exc).__name__}: {exc}")
+                        failed_items.add(arrival.source_path)
+                        outcome = FileOutcome(
+                            name=arrival.original_name, source=arrival.source,
+                            source_path=arrival.source_path, sender=arrival.sender,
+                            sha256=arrival.sha256, status="failed", action="failed",
+                            reason=f"{type(exc).__name__}: {exc}")
+                    if outcome is not None:
+                        rep.files.append(outcome)
+                        log.info("%s %s %s: %s", outcome.action, outcome.source_path,
+                                 outcome.name, outcome.reason)
+                    remaining[arrival.source_path] -= 1
+                    if remaining[arrival.source_path] == 0 and arrival.source_path not in failed_items:
+                        st = _stat(ws, arrival.source_path)
+                        if st is not None:
+                            ledger.mark_item(arrival.source_path, *st)
+            keys = job.rollups(ledger)
+            job.status_page(keys)
+            written = job.replies(ledger)
+            for f in rep.files:
+                f.reply = written.get(f.sha256) if f.action != "ignored" else None
+            if send:
+                sent = replies_mod.send_pending(ws.replies_dir, ws.smtp)
+                rep.replies_sent = [_rel(ws, p, ws.outbox) for p in sent]
+            if rep.failures:
+                code = EXIT_FAILED
+            _hook("before-report")
+            rep.exit_code = code
+            _finish(ws, job, ledger)
+    except PlanBroken as exc:
+        log.error("%s", exc)
+        click.echo(str(exc), err=True)
+        return EXIT_PLAN
+    except Exception as exc:
+        log.error("run failed:\n%s", traceback.format_exc())
+        click.echo(f"การประมวลผลล้มเหลว (the run failed): {type(exc).__name__}: {exc}\n"
+                   f"ดูรายละเอียดใน (details in) {ws.log_dir / 'run.log'}", err=True)
+        return EXIT_FAILED
+    if not quiet or rep.busy:
+        click.echo(_summary(rep))
+    if rep.failures:
+        click.echo(f"บางไฟล์ประมวลผลไม่สำเร็จ จะลองใหม่ในรอบถัดไป (some files failed; they will be "
+                   f"retried next run): ดู (see) {ws.log_dir / 'run.log'}", err=True)
+    return code
+
+
+def _finish(ws: Workspace, job: NightlyRun, ledger: Any) -> None:
+    """Run report (only when the run did something) and the log line."""
+    rep = job.report
+    rep.seconds = time.monotonic() - job.t0
+    rep.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
+    c = rep.counts()
+    if not rep.busy:
+        log.info("nothing new (%.2f s)", rep.seconds)
+        return
+    stamp = rep.started_at.replace(":", "").replace("-", "").replace("+0000", "Z")
+    target = ws.runs_dir / f"{stamp}.json"
+    n = 1
+    while target.exists():  # two busy runs within one second
+        n += 1
+        target = ws.runs_dir / f"{stamp}-{n}.json"
+    summary = json.dumps(rep.to_json(), ensure_ascii=False, indent=2, default=str)
+    write_text_atomic(target, summary + "\n")
+    with ledger.transaction() as db:
+        db.execute("INSERT INTO runs (started_at, finished_at, summary) VALUES (?, ?, ?)",
+                   (rep.started_at, rep.finished_at, summary))
+    log.info("run done in %.2f s: %s; roll-ups %d; replies %d written, %d sent; report %s",
+             rep.seconds, json.dumps(c), len(rep.rollups), len(rep.replies_written),
+             len(rep.replies_sent), target.name)
