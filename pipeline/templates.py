@@ -1,0 +1,314 @@
+"""Per-agency report templates, derived from schemas/ and the plan.
+
+Each agency gets a workbook with its cover pre-filled and locked, an empty budget table
+with dropdowns, its own indicators (locked, with targets) and a hidden stamp saying
+which template this is. The layout is a contract with ``read.py``: table sheets have a
+title (row 1), the agency and period (row 2), help (row 3), headers
+(``ColumnSpec.header``) in ``spec.header_row`` from column A and data below; the cover
+has the label in column A and the value in column B from ``spec.header_row``.
+
+Protection has no password on purpose: it guards against accidents (typing over a
+target, deleting a sheet), not against a determined user; the stamp's checksum lets the
+validator notice an edited stamp.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.protection import WorkbookProtection
+from openpyxl.worksheet.worksheet import Worksheet
+
+import schemas
+from schemas import ColumnSpec, SheetSpec
+from schemas.choices import FIXED_CHOICES, by_key
+
+from . import calendar as fcal
+from . import xlstyle as xs
+from .plan import Agency, Plan
+
+# The stamp's keys, in the order they are written and hashed. The checksum covers
+# every other key, so an edit to any of them is detectable.
+STAMP_KEYS = ("template_id", "schema_version", "agency_code", "fiscal_year", "quarter",
+              "plan_fingerprint", "locked_indicators")
+CHECKSUM_KEY = "checksum"
+
+SHEET_HELP: dict[str, tuple[str, str]] = {
+    "cover": ("กรอกข้อมูลผู้รายงานในช่องสีขาว ช่องสีเทากรอกไว้ให้แล้ว",
+              "Fill in the white cells; grey cells are pre-filled"),
+    "budget": ("หนึ่งแถวต่อหนึ่งโครงการ/กิจกรรม ยอดเงินสะสมตั้งแต่ 1 ต.ค. แทรกแถวเพิ่มได้",
+               "One row per project/activity, cumulative since 1 Oct; rows may be inserted"),
+    "indicators": ("กรอกผลการดำเนินงานและหลักฐานในช่องสีขาว ช่องสีเทากรอกไว้ให้แล้ว",
+                   "Fill in the result and evidence (white cells); grey cells are pre-filled"),
+}
+
+_ILLEGAL = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+NAME_MAX = 60  # characters of the agency name kept in a file name
+
+
+# ---- stamp ----------------------------------------------------------------------------------
+def stamp_checksum(values: dict[str, str]) -> str:
+    """The first 16 hex digits of SHA-256 over the stamp's other values in a fixed order.
+
+    Missing keys count as empty; the checksum key itself, if present, is ignored.
+    """
+    text = "\n".join(f"{k}={'' if values.get(k) is None else str(values.get(k))}"
+                     for k in STAMP_KEYS)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def template_id(plan: Plan, agency_code: str, quarter: int) -> str:
+    return f"EDR-{plan.fiscal_year}-Q{quarter}-{agency_code}-{plan.fingerprint[:8]}"
+
+
+def stamp_values(plan: Plan, agency: Agency, quarter: int) -> dict[str, str]:
+    """Everything the validator needs to recognise the template, as text."""
+    locked = [[i.code, i.target] for i in plan.indicators_for(agency)]
+    values = {
+        "template_id": template_id(plan, agency.code, quarter),
+        "schema_version": schemas.SCHEMA_VERSION,
+        "agency_code": agency.code,
+        "fiscal_year": str(plan.fiscal_year),
+        "quarter": str(quarter),
+        "plan_fingerprint": plan.fingerprint,
+        "locked_indicators": json.dumps(locked, ensure_ascii=False, separators=(",", ":")),
+    }
+    values[CHECKSUM_KEY] = stamp_checksum(values)
+    return values
+
+
+# ---- file name ------------------------------------------------------------------------------
+def _safe_name(text: str, limit: int) -> str:
+    text = unicodedata.normalize("NFC", _ILLEGAL.sub(" ", text))
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) > limit:
+        cut = limit
+        # do not separate a Thai vowel or tone mark from its consonant
+        while cut > 0 and unicodedata.category(text[cut]) in ("Mn", "Mc"):
+            cut -= 1
+        text = text[:cut]
+    return text.rstrip(" .")
+
+
+def template_filename(plan: Plan, agency: Agency | str, quarter: int) -> str:
+    """'2568-Q2-1033530001-โรงเรียนบ้านหนองแวง.xlsx': sorts by year/quarter, names the
+    agency, and is a legal Windows file name."""
+    if isinstance(agency, str):
+        agency = plan.agencies[agency]
+    code = _safe_name(agency.code, 20).replace(" ", "_")
+    name = _safe_name(agency.name_th, NAME_MAX)
+    base = f"{plan.fiscal_year}-Q{quarter}-{code}"
+    return f"{base}-{name}.xlsx" if name else f"{base}.xlsx"
+
+
+# ---- sheets ---------------------------------------------------------------------------------
+def _protect(ws: Worksheet) -> None:
+    """Protected without a password; formatting, inserting rows, sorting and filtering
+    stay allowed (openpyxl's True means 'forbidden')."""
+    p = ws.protection
+    p.sheet = True
+    p.formatCells = True
+    p.formatColumns = False
+    p.formatRows = False
+    p.insertRows = False
+    p.sort = False
+    p.autoFilter = False
+    p.insertColumns = True
+    p.deleteColumns = True
+    p.deleteRows = True
+    p.selectLockedCells = False
+    p.selectUnlockedCells = False
+
+
+def _heading(ws: Worksheet, spec: SheetSpec, agency: Agency, plan: Plan, quarter: int) -> None:
+    ws.cell(row=1, column=1, value=f"{spec.title_th} / {spec.title_en}").font = xs.TITLE_FONT
+    period = fcal.Period(plan.fiscal_year, quarter)
+    line2 = (f"{agency.name_th} ({agency.code})   {period.label_th}: "
+             f"{fcal.period_text_th(plan.fiscal_year, quarter)}")
+    ws.cell(row=2, column=1, value=line2).font = xs.SUBTITLE_FONT
+    help_th, help_en = SHEET_HELP[spec.key]
+    ws.cell(row=3, column=1, value=f"{help_th} / {help_en}").font = xs.HELP_FONT
+    for r in (1, 2, 3):
+        xs.set_row_height(ws, r, 1)
+
+
+def _input_prompt(col: ColumnSpec) -> str:
+    """The column's help, or a plain 'type the <label>' when the schema gives none."""
+    return xs.prompt_text(col.help_th, col.help_en) or f"กรอก{col.th}\nEnter {col.en.lower()}"
+
+
+def _cover_values(plan: Plan, agency: Agency, quarter: int) -> dict[str, Any]:
+    return {
+        "agency_code": agency.code,
+        "agency_name": agency.name_th,
+        "fiscal_year": plan.fiscal_year,
+        "quarter": quarter,
+        "period": fcal.period_text_th(plan.fiscal_year, quarter),
+        "due_date": plan.due_date(quarter),
+    }
+
+
+def _write_cover(ws: Worksheet, plan: Plan, agency: Agency, quarter: int) -> None:
+    spec = schemas.COVER
+    ws.cell(row=1, column=1, value=spec.title_th).font = xs.TITLE_FONT
+    ws.cell(row=2, column=1,
+            value=f"{spec.title_en} — {fcal.Period(plan.fiscal_year, quarter).label_en}"
+            ).font = xs.SUBTITLE_FONT
+    help_th, help_en = SHEET_HELP["cover"]
+    ws.cell(row=3, column=1, value=f"{help_th} / {help_en}").font = xs.HELP_FONT
+    for r in (1, 2, 3):
+        xs.set_row_height(ws, r, 1)
+    ws.column_dimensions["A"].width = 34
+    ws.column_dimensions["B"].width = 62
+    values = _cover_values(plan, agency, quarter)
+    for i, col in enumerate(spec.columns):
+        row = spec.header_row + i
+        label = ws.cell(row=row, column=1, value=col.header)
+        xs.style_header(label)
+        label.alignment = xs.WRAP_TOP
+        label.fill = xs.FORM_LABEL_FILL
+        cell = ws.cell(row=row, column=2, value=values.get(col.name) if col.locked else None)
+        xs.style_cell(cell, locked=col.locked, number_format=xs.number_format_for(col.kind))
+        cell.alignment = xs.FORM_VALUE_ALIGN
+        xs.set_row_height(ws, row, xs.lines_needed(col.header, 34))
+        if not col.locked:
+            dv = xs.prompt_only(col.th, _input_prompt(col))
+            ws.add_data_validation(dv)
+            dv.add(cell.coordinate)
+    xs.page_setup(ws, landscape=False, header_row=None)
+
+
+def _table_header(ws: Worksheet, spec: SheetSpec) -> None:
+    lines = 1
+    for j, col in enumerate(spec.columns, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = col.width
+        xs.style_header(ws.cell(row=spec.header_row, column=j, value=col.header))
+        lines = max(lines, xs.lines_needed(col.header, col.width))
+    xs.set_row_height(ws, spec.header_row, lines)
+    ws.freeze_panes = ws.cell(row=spec.header_row + 1, column=1).coordinate
+
+
+def _lists_for(plan: Plan, name: str) -> list[str]:
+    if name == "strategy":
+        return [s.label for s in sorted(plan.strategies.values(), key=lambda s: s.no)]
+    return [c.th for c in FIXED_CHOICES[name]]
+
+
+def _write_budget(ws: Worksheet, plan: Plan, lists: xs.ListsSheet) -> None:
+    spec = schemas.BUDGET
+    _table_header(ws, spec)
+    first = spec.header_row + 1
+    last = first + schemas.BUDGET_TEMPLATE_ROWS - 1
+    for r in range(first, last + 1):
+        xs.set_row_height(ws, r, 1)
+    for j, col in enumerate(spec.columns, start=1):
+        fmt = xs.number_format_for(col.kind)
+        for r in range(first, last + 1):
+            xs.style_cell(ws.cell(row=r, column=j), locked=False, number_format=fmt,
+                          wrap=col.width >= 30)
+        letter = get_column_letter(j)
+        rng = f"{letter}{first}:{letter}{last}"
+        if col.choices:
+            dv = xs.list_validation(lists.add(col.choices, _lists_for(plan, col.choices)),
+                                    col.th, xs.prompt_text(col.help_th, col.help_en))
+        elif col.kind == "money":
+            dv = xs.decimal_validation(col.th, _input_prompt(col))
+        else:
+            dv = xs.prompt_only(col.th, _input_prompt(col))
+        ws.add_data_validation(dv)
+        dv.add(rng)
+    xs.page_setup(ws, landscape=True, header_row=spec.header_row)
+
+
+def _write_indicators(ws: Worksheet, plan: Plan, agency: Agency) -> None:
+    spec = schemas.INDICATORS
+    _table_header(ws, spec)
+    units, directions = by_key("unit"), by_key("direction")
+    first = spec.header_row + 1
+    indicators = plan.indicators_for(agency)
+    for r, ind in enumerate(indicators, start=first):
+        values = {
+            "indicator_code": ind.code,
+            "indicator_name": ind.name_th,
+            "unit": units[ind.unit].th if ind.unit in units else ind.unit,
+            "direction": directions[ind.direction].th if ind.direction in directions
+            else ind.direction,
+            "target": ind.target,
+        }
+        lines = 1
+        for j, col in enumerate(spec.columns, start=1):
+            cell = ws.cell(row=r, column=j, value=values.get(col.name) if col.locked else None)
+            xs.style_cell(cell, locked=col.locked, number_format=xs.number_format_for(col.kind),
+                          wrap=col.width >= 30)
+            if isinstance(cell.value, str):
+                lines = max(lines, xs.lines_needed(cell.value, col.width))
+        xs.set_row_height(ws, r, lines)
+    if indicators:
+        last = first + len(indicators) - 1
+        for j, col in enumerate(spec.columns, start=1):
+            if col.locked:
+                continue
+            letter = get_column_letter(j)
+            if col.kind == "number":
+                dv = xs.decimal_validation(col.th, _input_prompt(col))
+            else:
+                dv = xs.prompt_only(col.th, _input_prompt(col))
+            ws.add_data_validation(dv)
+            dv.add(f"{letter}{first}:{letter}{last}")
+    xs.page_setup(ws, landscape=True, header_row=spec.header_row)
+
+
+def _write_stamp(ws: Worksheet, values: dict[str, str]) -> None:
+    ws.sheet_state = "veryHidden"
+    for r, key in enumerate((*STAMP_KEYS, CHECKSUM_KEY), start=1):
+        ws.cell(row=r, column=1, value=key).number_format = xs.TEXT_FORMAT
+        ws.cell(row=r, column=2, value=values[key]).number_format = xs.TEXT_FORMAT
+    ws.column_dimensions["A"].width = 20
+    ws.column_dimensions["B"].width = 60
+    ws.protection.sheet = True
+
+
+def build_template(plan: Plan, agency_code: str, quarter: int) -> Workbook:
+    """The workbook one agency fills in for one quarter (not yet saved)."""
+    if quarter not in (1, 2, 3, 4):
+        raise ValueError(f"quarter must be 1-4, got {quarter!r}")
+    agency = plan.agencies[agency_code]
+    wb = Workbook()
+    wb.remove(wb.active)
+    cover = wb.create_sheet(schemas.COVER.name)
+    budget = wb.create_sheet(schemas.BUDGET.name)
+    indicators = wb.create_sheet(schemas.INDICATORS.name)
+    lists = xs.ListsSheet(wb, schemas.LISTS_SHEET)
+    stamp = wb.create_sheet(schemas.STAMP_SHEET)
+
+    _write_cover(cover, plan, agency, quarter)
+    _heading(budget, schemas.BUDGET, agency, plan, quarter)
+    _write_budget(budget, plan, lists)
+    _heading(indicators, schemas.INDICATORS, agency, plan, quarter)
+    _write_indicators(indicators, plan, agency)
+    _write_stamp(stamp, stamp_values(plan, agency, quarter))
+
+    for ws in (cover, budget, indicators, lists.ws):
+        _protect(ws)
+    wb.security = WorkbookProtection(lockStructure=True)
+    wb.active = 0
+    return wb
+
+
+def write_templates(plan: Plan, quarter: int, codes: list[str], out_dir: Path) -> list[Path]:
+    """Write one template per agency code into ``out_dir``; returns the paths in order."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for code in codes:
+        path = out_dir / template_filename(plan, plan.agencies[code], quarter)
+        xs.save_workbook(build_template(plan, code, quarter), path)
+        paths.append(path)
+    return paths
