@@ -1,0 +1,473 @@
+"""Read a submitted (or plan) workbook into cells that keep their sheet and A1 position.
+
+One reader for .xlsx, .xlsm, .xlsb, .xls and .ods (python-calamine), guarded by
+safety.py. Sheets are found by name, or, when a sender copied the data into a fresh
+workbook or renamed a sheet, by their header labels. Headers are matched tolerantly
+(Thai, English or both; stray spaces; moved a few rows down), so inserted blank rows,
+rows added below the table and extra columns on the right do not stop a file. Nothing
+here raises for a bad file: every failure is a Problem in ``RawWorkbook.problems``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import re
+import time
+import unicodedata
+import zipfile
+from collections.abc import Iterable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import python_calamine as pc
+
+import schemas
+from schemas import SUBMISSION_SHEETS, ColumnSpec, SheetSpec
+
+from . import catalog
+from .model import RawCell, RawSheet, RawWorkbook
+from .safety import Inspection, Limits, check_xml_parts, inspect_bytes
+
+HEADER_SEARCH_ROWS = 20  # rows below the declared header row still searched for it
+FORM_LABEL_COLUMNS = 3  # a form's labels may sit in column A, B or C
+FORM_VALUE_REACH = 3  # a form value is the first filled cell this far right of its label
+TOTAL_WORDS = {"รวม", "รวมทั้งสิ้น", "รวมทั้งหมด", "ยอดรวม", "total", "grand total", "รวม total"}
+
+_SPACE_RE = re.compile(r"\s+")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+
+
+# ---- small helpers ---------------------------------------------------------------------------
+def col_letter(index0: int) -> str:
+    """0 -> 'A', 25 -> 'Z', 26 -> 'AA'."""
+    letters = ""
+    n = index0 + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def col_index(letters: str) -> int:
+    """'A' -> 0, 'AA' -> 26."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n - 1
+
+
+def norm_label(text: Any) -> str:
+    """Header/label text as compared: NFC, no zero-width, any whitespace as one space,
+    casefolded. 'ชื่อหน่วยงาน\\nAgency name' == 'ชื่อหน่วยงาน  agency NAME'."""
+    if text is None:
+        return ""
+    s = unicodedata.normalize("NFC", str(text)).translate(_INVISIBLE)
+    return _SPACE_RE.sub(" ", s.replace("\xa0", " ")).strip().casefold()
+
+
+def label_keys(column: ColumnSpec) -> set[str]:
+    """Every spelling of a column's header we accept."""
+    th, en = column.th, column.en
+    return {norm_label(x) for x in (th, en, f"{th} {en}", column.header, f"{th} ({en})",
+                                    f"{th} / {en}", f"{en} {th}")}
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, str) and not norm_label(value))
+
+
+def _stamp_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return "" if value is None else str(value).strip()
+
+
+# ---- formulas in xlsx/xlsm: which cells hold one, and whether a result was saved -----------
+_CELL_F_RE = re.compile(
+    rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*?>'  # cell start with its ref
+    rb'\s*<(?:\w+:)?f\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?f>)'  # the formula
+    rb'\s*(<(?:\w+:)?v\s*/>|<(?:\w+:)?v>(.*?)</(?:\w+:)?v>)?',  # the cached value, if any
+    re.DOTALL,
+)
+_CELL_REF_RE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(/?)>')
+_ATTR_RE = re.compile(r'([\w:]+)\s*=\s*"([^"]*)"')
+_SHEET_TAG_RE = re.compile(r"<(?:\w+:)?sheet\b([^>]*)/?>")
+_REL_TAG_RE = re.compile(r"<(?:\w+:)?Relationship\b([^>]*)/?>")
+
+
+def _attrs(tag_body: str) -> dict[str, str]:
+    return {k.split(":")[-1] if k != "r:id" else "r:id": html.unescape(v)
+            for k, v in _ATTR_RE.findall(tag_body)}
+
+
+def xlsx_sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> zip member of its XML, from workbook.xml and its relationships."""
+    try:
+        wb_xml = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels_xml = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    except KeyError:
+        return {}
+    targets = {}
+    for body in _REL_TAG_RE.findall(rels_xml):
+        a = _attrs(body)
+        if "Id" in a and "Target" in a:
+            t = a["Target"]
+            targets[a["Id"]] = t.lstrip("/") if t.startswith("/") else "xl/" + t
+    parts = {}
+    for body in _SHEET_TAG_RE.findall(wb_xml):
+        a = _attrs(body)
+        rid = a.get("r:id") or a.get("id")
+        if "name" in a and rid in targets:
+            parts[a["name"]] = targets[rid]
+    return parts
+
+
+def xlsx_formulas(sheet_xml: bytes) -> dict[str, tuple[str, bool]]:
+    """A1 -> (formula text, has cached value) for every formula cell of a sheet part."""
+    if b"<f" not in sheet_xml and b":f" not in sheet_xml:
+        return {}
+    found: dict[str, tuple[str, bool]] = {}
+    for m in _CELL_F_RE.finditer(sheet_xml):
+        ref = m.group(1).decode()
+        text = html.unescape((m.group(3) or b"").decode("utf-8", "replace"))
+        cached = m.group(5) is not None and m.group(5) != b""
+        found[ref] = ("=" + text if text else "=(shared formula)", cached)
+    return found
+
+
+def xlsx_used_cells(sheet_xml: bytes) -> tuple[int, int]:
+    """(rows x columns of the bounding box of filled cells, number of filled cells):
+    what calamine would allocate, computed before calamine sees the sheet."""
+    rows: list[int] = []
+    cols: list[int] = []
+    for letters, digits, empty in _CELL_REF_RE.findall(sheet_xml):
+        if empty:
+            continue
+        rows.append(int(digits))
+        cols.append(col_index(letters.decode()))
+    if not rows:
+        return 0, 0
+    return (max(rows) - min(rows) + 1) * (max(cols) - min(cols) + 1), len(rows)
+
+
+# ---- the reader ------------------------------------------------------------------------------
+class _Abort(Exception):
+    """Stop reading this file; the problem is already recorded."""
+
+
+class _Reader:
+    def __init__(self, wb: RawWorkbook, data: bytes, specs: list[SheetSpec], limits: Limits):
+        self.wb = wb
+        self.data = data
+        self.specs = specs
+        self.limits = limits
+        self.file = wb.display_name
+        self.started = time.monotonic()
+        self.insp: Inspection | None = None
+        self.book: pc.CalamineWorkbook | None = None
+        self.parts: dict[str, str] = {}
+        self.grids: dict[str, list[list[Any]]] = {}
+        self.formulas: dict[str, dict[str, tuple[str, bool]]] = {}
+
+    # -- guards
+    def fail(self, code: str, **params: Any) -> None:
+        self.wb.problems.append(catalog.problem(code, file=self.file, **params))
+        raise _Abort
+
+    def check_time(self) -> None:
+        spent = time.monotonic() - self.started
+        if spent > self.limits.max_seconds:
+            self.fail("file.timeout", detail=f"{spent:.0f} s > {self.limits.max_seconds:.0f} s")
+
+    # -- steps
+    def run(self) -> None:
+        insp = inspect_bytes(self.data, self.file, self.limits)
+        self.insp = insp
+        self.wb.format = insp.format
+        self.wb.has_macros = insp.has_macros
+        self.wb.problems.extend(insp.problems)
+        if insp.fatal:
+            return
+        if insp.zip is not None and insp.format in ("xlsx", "xlsm"):
+            self.parts = xlsx_sheet_parts(insp.zip)
+            common = ["xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/sharedStrings.xml",
+                      "xl/styles.xml"]
+            problems = check_xml_parts(insp.zip, common, self.file)
+            if problems:
+                self.wb.problems.extend(problems)
+                return
+        elif insp.zip is not None and insp.format == "ods":
+            problems = check_xml_parts(insp.zip, ["content.xml", "styles.xml"], self.file)
+            if problems:
+                self.wb.problems.extend(problems)
+                return
+        try:
+            self.book = pc.CalamineWorkbook.from_filelike(io.BytesIO(self.data))
+        except pc.PasswordError:
+            self.fail("file.encrypted")
+        except Exception as exc:  # noqa: BLE001 - calamine raises several kinds
+            self.fail("file.unreadable", detail=f"{type(exc).__name__}: {exc}"[:300])
+        self.check_time()
+        self.read_sheets()
+
+    def grid(self, name: str) -> list[list[Any]]:
+        """The sheet's values from A1, after the size guards."""
+        if name in self.grids:
+            return self.grids[name]
+        assert self.book is not None
+        zf = self.insp.zip if self.insp else None
+        if zf is not None and name in self.parts and self.parts[name] in zf.namelist():
+            part = self.parts[name]
+            xml = zf.read(part)
+            if check_xml_parts(zf, [part], self.file):
+                self.fail("file.hostile-xml", detail=f"DOCTYPE/ENTITY in {part}")
+            area, _ = xlsx_used_cells(xml)
+            if area > self.limits.max_cells:
+                self.fail("file.too-many-cells",
+                          detail=f"{name}: {area:,} > {self.limits.max_cells:,}")
+            self.formulas[name] = xlsx_formulas(xml)
+        try:
+            sheet = self.book.get_sheet_by_name(name)
+        except Exception as exc:  # noqa: BLE001
+            self.fail("file.unreadable", detail=f"{name}: {type(exc).__name__}: {exc}"[:300])
+        area = sheet.total_height * sheet.total_width
+        if area > self.limits.max_cells:
+            self.fail("file.too-many-cells", detail=f"{name}: {area:,} > {self.limits.max_cells:,}")
+        rows = sheet.to_python(skip_empty_area=False)
+        self.grids[name] = rows
+        self.check_time()
+        return rows
+
+    def read_sheets(self) -> None:
+        assert self.book is not None
+        names = list(self.book.sheet_names)
+        if schemas.STAMP_SHEET in names:
+            self.wb.stamp = self.read_stamp(schemas.STAMP_SHEET)
+        elif _expects_stamp(self.specs):
+            self.wb.problems.append(catalog.problem("structure.no-stamp", file=self.file,
+                                                    severity="warning"))
+        taken = {schemas.STAMP_SHEET, schemas.LISTS_SHEET}
+        pending: list[SheetSpec] = []
+        for spec in self.specs:
+            if spec.name in names:
+                self.wb.sheets[spec.key] = self.read_spec(spec, spec.name)
+                taken.add(spec.name)
+            else:
+                pending.append(spec)
+        if pending:
+            self.recognise(pending, [n for n in names if n not in taken])
+
+    def recognise(self, pending: list[SheetSpec], candidates: list[str]) -> None:
+        """Find renamed/copied sheets by their labels: best-scoring sheet per spec."""
+        scores: list[tuple[int, int, SheetSpec, str]] = []
+        for order, spec in enumerate(pending):
+            for name in candidates:
+                score = _best_score(spec, self.grid(name))
+                if score >= _min_score(spec):
+                    scores.append((score, -order, spec, name))
+        used: set[str] = set()
+        found: set[str] = set()
+        for _score, _o, spec, name in sorted(scores, key=lambda s: (s[0], s[1]), reverse=True):
+            if spec.key in found or name in used:
+                continue
+            self.wb.sheets[spec.key] = self.read_spec(spec, name)
+            found.add(spec.key)
+            used.add(name)
+        for spec in pending:
+            if spec.key not in found:
+                self.wb.problems.append(catalog.problem(
+                    "structure.missing-sheet", file=self.file, sheet=spec.name,
+                    expected=spec.name))
+
+    def read_stamp(self, name: str) -> dict[str, str]:
+        stamp: dict[str, str] = {}
+        for row in self.grid(name):
+            if len(row) >= 2 and not _blank(row[0]):
+                stamp[_stamp_text(row[0])] = _stamp_text(row[1])
+        return stamp
+
+    def cell(self, sheet: str, row0: int, col0: int, value: Any) -> RawCell:
+        ref = f"{col_letter(col0)}{row0 + 1}"
+        f = self.formulas.get(sheet, {}).get(ref)
+        if value == "":
+            value = None
+        if f is None:
+            return RawCell(value, ref)
+        return RawCell(value, ref, formula=f[0], has_cached_value=f[1])
+
+    def read_spec(self, spec: SheetSpec, name: str) -> RawSheet:
+        grid = self.grid(name)
+        if spec.layout == "form":
+            return self.read_form(spec, name, grid)
+        return self.read_table(spec, name, grid)
+
+    def read_table(self, spec: SheetSpec, name: str, grid: list[list[Any]]) -> RawSheet:
+        columns = spec.columns
+        header0, matches = _find_header(spec, grid)
+        raw = RawSheet(spec.key, name, None, {}, {}, [])
+        if header0 is None:
+            raw.missing_columns = [c.name for c in columns]
+            for c in columns:
+                self.missing_column(spec, name, c, None)
+            return raw
+        raw.header_row = header0 + 1
+        header = grid[header0]
+        field_cols: dict[str, int] = {}
+        for col0, field_name in matches.items():
+            field_cols[field_name] = col0
+            raw.column_refs[field_name] = col_letter(col0)
+            raw.column_labels[field_name] = str(header[col0]).strip()
+        for c in columns:
+            if c.name not in field_cols:
+                raw.missing_columns.append(c.name)
+                self.missing_column(spec, name, c, raw.header_row)
+        raw.extra_columns = [str(v).strip() for i, v in enumerate(header)
+                             if i not in matches and not _blank(v)]
+        formulas = self.formulas.get(name, {})
+        key_field = columns[0].name
+        for row0 in range(header0 + 1, len(grid)):
+            values = grid[row0]
+            cells: dict[str, RawCell] = {}
+            for field_name, col0 in field_cols.items():
+                v = values[col0] if col0 < len(values) else None
+                if _blank(v) and f"{col_letter(col0)}{row0 + 1}" not in formulas:
+                    continue
+                cells[field_name] = self.cell(name, row0, col0, v)
+            if not cells:
+                continue
+            if key_field not in cells and _is_total_row(cells):
+                continue
+            raw.rows.append((row0 + 1, cells))
+        return raw
+
+    def read_form(self, spec: SheetSpec, name: str, grid: list[list[Any]]) -> RawSheet:
+        keys = {c.name: label_keys(c) for c in spec.columns}
+        lookup = {k: field_name for field_name, ks in keys.items() for k in ks}
+        raw = RawSheet(spec.key, name, None, {}, {}, [])
+        cells: dict[str, RawCell] = {}
+        first_row: int | None = None
+        for row0, values in enumerate(grid):
+            for col0 in range(min(FORM_LABEL_COLUMNS, len(values))):
+                field_name = lookup.get(norm_label(values[col0]))
+                if field_name is None or field_name in cells:
+                    continue
+                value_col = col0 + 1
+                for c in range(col0 + 1, min(col0 + 1 + FORM_VALUE_REACH, len(values))):
+                    if not _blank(values[c]):
+                        value_col = c
+                        break
+                v = values[value_col] if value_col < len(values) else None
+                cells[field_name] = self.cell(name, row0, value_col, v)
+                raw.column_refs[field_name] = col_letter(value_col)
+                raw.column_labels[field_name] = str(values[col0]).strip()
+                first_row = row0 + 1 if first_row is None else first_row
+                break
+        raw.header_row = first_row
+        for c in spec.columns:
+            if c.name not in cells:
+                raw.missing_columns.append(c.name)
+                self.missing_column(spec, name, c, None)
+        # a form keeps every field found, even empty, so later steps can point at its cell
+        raw.rows = [(first_row or spec.header_row, cells)] if cells else []
+        return raw
+
+    def missing_column(self, spec: SheetSpec, name: str, c: ColumnSpec, row: int | None) -> None:
+        self.wb.problems.append(catalog.problem(
+            "structure.missing-column", file=self.file, sheet=name,
+            cell=f"{row}:{row}" if row else None, column=c.header,
+            expected=f"{c.th} ({c.en})"))
+
+
+def _expects_stamp(specs: Iterable[SheetSpec]) -> bool:
+    submission = {s.name for s in SUBMISSION_SHEETS}
+    return any(s.name in submission for s in specs)
+
+
+def _min_score(spec: SheetSpec) -> int:
+    return min(3, len(spec.columns))
+
+
+def _header_matches(values: list[Any], lookup: dict[str, str]) -> dict[int, str]:
+    """Column index -> field for the cells of one row that match a label (first wins)."""
+    found: dict[int, str] = {}
+    seen: set[str] = set()
+    for i, v in enumerate(values):
+        if _blank(v) or not isinstance(v, str):
+            continue
+        field_name = lookup.get(norm_label(v))
+        if field_name and field_name not in seen:
+            found[i] = field_name
+            seen.add(field_name)
+    return found
+
+
+def _lookup(spec: SheetSpec) -> dict[str, str]:
+    return {k: c.name for c in spec.columns for k in label_keys(c)}
+
+
+def _find_header(spec: SheetSpec, grid: list[list[Any]]) -> tuple[int | None, dict[int, str]]:
+    """The row (0-based) among the first rows that matches the most header labels."""
+    lookup = _lookup(spec)
+    best: tuple[int | None, dict[int, str]] = (None, {})
+    limit = min(len(grid), spec.header_row + HEADER_SEARCH_ROWS)
+    for row0 in range(limit):
+        m = _header_matches(grid[row0], lookup)
+        if len(m) > len(best[1]):
+            best = (row0, m)
+    if len(best[1]) < _min_score(spec):
+        return None, {}
+    return best
+
+
+def _best_score(spec: SheetSpec, grid: list[list[Any]]) -> int:
+    if spec.layout == "form":
+        lookup = _lookup(spec)
+        hits = {lookup.get(norm_label(v)) for row in grid[:60] for v in row[:FORM_LABEL_COLUMNS]}
+        hits.discard(None)
+        return len(hits)
+    return len(_find_header(spec, grid)[1])
+
+
+def _is_total_row(cells: dict[str, RawCell]) -> bool:
+    return any(isinstance(c.value, str) and norm_label(c.value) in TOTAL_WORDS
+               for c in cells.values())
+
+
+def read_workbook(path: Path, display_name: str | None = None,
+                  sheets: list[SheetSpec] = SUBMISSION_SHEETS,
+                  limits: Limits | None = None) -> RawWorkbook:
+    """Read the sheets ``sheets`` (+ the stamp) of a workbook; never raises for a bad file."""
+    limits = limits or Limits()
+    name = display_name or Path(path).name
+    path = Path(path)
+    wb = RawWorkbook(path=path, display_name=name, sha256="", format="", stamp=None, sheets={})
+    try:
+        size = path.stat().st_size
+        if size > limits.max_bytes:
+            wb.problems.append(catalog.problem(
+                "file.too-large", file=name,
+                detail=f"{size / 2**20:.1f} MB > {limits.max_bytes / 2**20:.0f} MB"))
+            with path.open("rb") as fh:
+                h = hashlib.sha256()
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(chunk)
+            wb.sha256 = h.hexdigest()
+            return wb
+        data = path.read_bytes()
+    except OSError as exc:
+        wb.problems.append(catalog.problem("file.unreadable", file=name, detail=str(exc)))
+        return wb
+    wb.sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        _Reader(wb, data, list(sheets), limits).run()
+    except _Abort:
+        pass
+    except Exception as exc:  # noqa: BLE001 - a bad file must never stop the nightly run
+        wb.problems.append(catalog.problem(
+            "file.unreadable", file=name, detail=f"{type(exc).__name__}: {exc}"[:300]))
+    return wb

@@ -1,0 +1,224 @@
+"""Hostile-file safety: look at a file's bytes before any parser touches it.
+
+Agencies e-mail whatever they have: empty attachments, PDFs renamed .xlsx, truncated
+downloads, password-protected workbooks, and now and then something made to hurt a
+parser (zip bombs, XML entity expansion, a sheet with a cell at XFD1048576). Every
+such file must become a problem of that file, fast, never a crash of the nightly run.
+The checks here read only the zip directory, the first bytes and the XML parts the
+reader needs; docs/limits.md lists the defaults and what each one protects against.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import catalog
+from .model import Problem
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on the work one file may cause (docs/limits.md explains each)."""
+
+    max_bytes: int = 20 * MB  # the file as received
+    max_uncompressed: int = 200 * MB  # sum of declared sizes of all zip members
+    max_ratio: int = 100  # uncompressed / compressed, per zip member over ratio_min_size
+    ratio_min_size: int = 1 * MB  # small members may compress well without being bombs
+    max_members: int = 2000  # zip members
+    max_cells: int = 200_000  # per sheet: rows x columns of its used area
+    max_seconds: float = 30.0  # wall clock per file, checked between reading steps
+
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+
+# What a non-workbook looks like, by its first bytes: (magic, description).
+_SIGNATURES: list[tuple[bytes, str]] = [
+    (b"%PDF", "PDF"),
+    (b"\x89PNG", "PNG image / รูปภาพ PNG"),
+    (b"\xff\xd8\xff", "JPEG image / รูปภาพ JPEG"),
+    (b"GIF8", "GIF image / รูปภาพ GIF"),
+    (b"Rar!", "RAR archive"),
+    (b"7z\xbc\xaf", "7-Zip archive"),
+    (b"\x1f\x8b", "gzip archive"),
+    (b"{\\rtf", "RTF document"),
+    (b"MZ", "Windows program / โปรแกรม"),
+]
+
+_DTD_RE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+@dataclass
+class Inspection:
+    """What the bytes say the file is, before parsing it."""
+
+    format: str  # xlsx, xlsm, xlsb, xls, ods, or "" when it is not a workbook
+    problems: list[Problem] = field(default_factory=list)
+    zip: zipfile.ZipFile | None = None  # opened once, reused by the reader
+    has_macros: bool = False
+    external_links: bool = False
+
+    @property
+    def fatal(self) -> bool:
+        return any(p.is_error for p in self.problems)
+
+
+def _utf16(name: str) -> bytes:
+    return name.encode("utf-16-le")
+
+
+def _describe_unknown(head: bytes) -> str:
+    """A short human description of bytes that are not a workbook."""
+    for magic, text in _SIGNATURES:
+        if head.startswith(magic):
+            return text
+    sniff = head[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if sniff.startswith((b"<!doctype html", b"<html")) or b"<table" in sniff:
+        return "HTML web page / หน้าเว็บ"
+    if sniff.startswith(b"<?xml"):
+        return "XML file"
+    try:
+        sniff.decode("utf-8")
+    except UnicodeDecodeError:
+        return "unknown binary content / ข้อมูลที่ไม่รู้จัก"
+    if b"," in sniff or b"\t" in sniff:
+        return "text / CSV"
+    return "text / ข้อความ"
+
+
+def _problem(code: str, file: str, **params: object) -> Problem:
+    return catalog.problem(code, file=file, **params)
+
+
+def inspect_bytes(data: bytes, file: str, limits: Limits) -> Inspection:
+    """Recognise the format from the content (never the extension) and check the zip
+    directory, so nothing is decompressed or parsed that could blow up."""
+    if not data:
+        return Inspection("", [_problem("file.empty", file)])
+    if len(data) > limits.max_bytes:
+        return Inspection("", [_problem(
+            "file.too-large", file,
+            detail=f"{len(data) / MB:.1f} MB > {limits.max_bytes / MB:.0f} MB")])
+    head = data[:8]
+    if head.startswith(OLE_MAGIC):
+        return _inspect_ole(data, file)
+    if head.startswith(ZIP_MAGICS):
+        return _inspect_zip(data, file, limits)
+    return Inspection("", [_problem("file.not-a-workbook", file,
+                                    detail=_describe_unknown(data[:1024]))])
+
+
+def _inspect_ole(data: bytes, file: str) -> Inspection:
+    """OLE compound file: old .xls, or an encrypted .xlsx (EncryptionInfo/EncryptedPackage)."""
+    if _utf16("EncryptedPackage") in data or _utf16("EncryptionInfo") in data:
+        return Inspection("", [_problem("file.encrypted", file)])
+    if _utf16("Workbook") in data or _utf16("Book") in data:
+        return Inspection("xls")
+    if _utf16("WordDocument") in data:
+        detail = "Word 97-2003 document"
+    elif _utf16("PowerPoint Document") in data:
+        detail = "PowerPoint 97-2003"
+    else:
+        detail = "OLE compound file without a workbook"
+    return Inspection("", [_problem("file.not-a-workbook", file, detail=detail)])
+
+
+def _inspect_zip(data: bytes, file: str, limits: Limits) -> Inspection:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        return Inspection("", [_problem("file.unreadable", file,
+                                        detail=f"damaged zip / ไฟล์เสียหาย ({exc})")])
+    if len(infos) > limits.max_members:
+        return Inspection("", [_problem("file.zip-bomb", file,
+                                        detail=f"{len(infos)} members > {limits.max_members}")])
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if (info.file_size > limits.ratio_min_size
+                and info.file_size > limits.max_ratio * max(info.compress_size, 1)):
+            return Inspection("", [_problem(
+                "file.zip-bomb", file,
+                detail=f"{info.filename}: {info.file_size // MB} MB "
+                       f"from {info.compress_size} bytes")])
+    if total > limits.max_uncompressed:
+        return Inspection("", [_problem(
+            "file.zip-bomb", file,
+            detail=f"{total // MB} MB uncompressed > {limits.max_uncompressed // MB} MB")])
+    names = {i.filename for i in infos}
+    if "mimetype" in names:
+        try:
+            mime = zf.read("mimetype")[:100].strip()
+        except Exception as exc:  # noqa: BLE001 - a damaged member is a damaged file
+            return Inspection("", [_problem("file.unreadable", file, detail=str(exc))])
+        if mime == ODS_MIME:
+            return Inspection("ods", zip=zf)
+        return Inspection("", [_problem("file.not-a-workbook", file,
+                                        detail=mime.decode("ascii", "replace") or "OpenDocument")])
+    if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
+        if any(n.lower().startswith("xl/externallinks/") for n in names):
+            ext = True
+        else:
+            ext = False
+        macros = any(n.lower().endswith("vbaproject.bin") for n in names)
+        fmt = "xlsb" if "xl/workbook.bin" in names else ("xlsm" if macros else "xlsx")
+        insp = Inspection(fmt, zip=zf, has_macros=macros, external_links=ext)
+        if macros:
+            insp.problems.append(_problem("file.macros", file))
+        if ext:
+            insp.problems.append(_problem("file.external-links", file))
+        return insp
+    if any(n.startswith("word/") for n in names):
+        detail = "Word document (.docx)"
+    elif any(n.startswith("ppt/") for n in names):
+        detail = "PowerPoint (.pptx)"
+    else:
+        detail = "zip archive / ไฟล์บีบอัด"
+    return Inspection("", [_problem("file.not-a-workbook", file, detail=detail)])
+
+
+def xml_is_hostile(part: bytes) -> bool:
+    """A DTD in a workbook part: Excel and LibreOffice never write one, and entity
+    declarations are how billion-laughs and external-entity attacks start."""
+    return _DTD_RE.search(part) is not None
+
+
+def check_xml_parts(zf: zipfile.ZipFile, names: list[str], file: str) -> list[Problem]:
+    """file.hostile-xml when any of the named parts carries a DOCTYPE/ENTITY."""
+    present = set(zf.namelist())
+    for name in names:
+        if name in present and xml_is_hostile(zf.read(name)):
+            return [_problem("file.hostile-xml", file, detail=f"DOCTYPE/ENTITY in {name}")]
+    return []
+
+
+def preflight(path: Path, limits: Limits | None = None) -> list[Problem]:
+    """Every problem the bytes alone reveal (format, size, zip bomb, encryption, macros).
+
+    The reader calls :func:`inspect_bytes` itself to reuse the opened zip; this is the
+    stand-alone form for tools and tests."""
+    limits = limits or Limits()
+    file = path.name
+    try:
+        size = path.stat().st_size
+        if size > limits.max_bytes:
+            return [_problem("file.too-large", file,
+                             detail=f"{size / MB:.1f} MB > {limits.max_bytes / MB:.0f} MB")]
+        data = path.read_bytes()
+    except OSError as exc:
+        return [_problem("file.unreadable", file, detail=str(exc))]
+    insp = inspect_bytes(data, file, limits)
+    if insp.zip is not None:
+        parts = [n for n in insp.zip.namelist()
+                 if n.endswith((".xml", ".rels")) and (n.startswith("xl/") or n in (
+                     "content.xml", "styles.xml"))]
+        insp.problems.extend(check_xml_parts(insp.zip, parts, file))
+    return insp.problems
