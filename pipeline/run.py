@@ -45,7 +45,6 @@ from typing import Any
 import click
 
 from . import calendar as fcal
-from . import catalog
 from . import replies as replies_mod
 from .atomic import write_bytes_atomic, write_text_atomic
 from .lock import EXIT_LOCKED, LockBusy, run_lock
@@ -172,11 +171,6 @@ def feedback_name(sha256: str, original_name: str) -> str:
     return f"{sha256[:12]}-{_safe_stem(original_name)}-feedback.xlsx"
 
 
-def _suffix(name: str) -> str:
-    suffix = Path(name).suffix.lower()
-    return suffix if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix) else ".bin"
-
-
 def _file_sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.exists() else "-"
 
@@ -266,6 +260,7 @@ class NightlyRun:
         self.n_archived = 0
         self.n_recorded = 0
         self.n_feedback = 0
+        self.archived: dict[str, Path] = {}
 
     # -- 2. collect + 3. archive
     def collect(self, ledger: Any) -> list[Any]:
@@ -274,15 +269,15 @@ class NightlyRun:
         arrivals = collect.collect(self.ws, seen=ledger.seen_item)
         _hook("after-collect")
         for a in arrivals:
-            archive.store(self.ws, a.sha256, a.data, _suffix(a.safe_name or a.original_name))
+            self.archived[a.sha256] = archive.store(self.ws, a.sha256, a.data, a.suffix)
             self.n_archived += 1
             _hook("after-archive", self.n_archived)
         return arrivals
 
     # -- 4. one arrival
     def process(self, ledger: Any, arrival: Any) -> FileOutcome | None:
-        from . import archive
-        from .decide import Decision, decide
+        from .collect import trusted
+        from .decide import decide, duplicate_decision
 
         outcome = FileOutcome(
             name=arrival.original_name, source=arrival.source, source_path=arrival.source_path,
@@ -293,30 +288,20 @@ class NightlyRun:
         report: FileReport | None = None
         feedback_rel: str | None = None
         if earlier is not None:
-            when = earlier.get("received_at") or ""
-            decision = Decision(
-                status="duplicate",
-                reason_th=f"ได้รับไฟล์เดียวกันนี้แล้ว ({earlier.get('original_name')})",
-                reason_en=f"the same file was already received ({earlier.get('original_name')})",
-                late=False,
-                problems=[catalog.problem("intake.duplicate", file=arrival.original_name,
-                                          value=when)],
-            )
+            decision = duplicate_decision(earlier, arrival)
         else:
             plan: Plan | None = None
-            if getattr(arrival, "kind", "workbook") == "workbook":
+            if arrival.is_workbook:
                 from .read import read_workbook
                 from .validate import validate_workbook
 
-                path = archive.store(self.ws, arrival.sha256, arrival.data,
-                                     _suffix(arrival.safe_name or arrival.original_name))
-                raw = read_workbook(path, display_name=arrival.original_name)
+                raw = read_workbook(self.archived[arrival.sha256],
+                                    display_name=arrival.original_name)
                 plan = self.plans.get(_fiscal_year_of(raw, self.plans))
                 report = validate_workbook(raw, plan)
                 if plan is None or (report.fiscal_year and report.fiscal_year != plan.fiscal_year):
                     plan = self.plans.get(report.fiscal_year)
-            decision = decide(report, arrival, plan,
-                              trusted=arrival.source == "dropped" and self.ws.trust_dropped_files)
+            decision = decide(report, arrival, plan, trusted=trusted(self.ws, arrival))
             if decision.status in replies_mod.PROBLEM_STATUSES and report is not None:
                 feedback_rel = self.write_feedback(report, decision, arrival)
         sub_id = ledger.record(arrival, report, decision, feedback_rel)
@@ -496,14 +481,6 @@ def ws_has(folder: Path) -> bool:
     return folder.is_dir() and any(p.suffix == ".xlsx" for p in folder.iterdir())
 
 
-def _stat(ws: Workspace, source_path: str) -> tuple[int, int] | None:
-    try:
-        st = (ws.root / source_path).stat()
-    except OSError:
-        return None
-    return st.st_size, st.st_mtime_ns
-
-
 def _progress(items: list[Any], quiet: bool) -> Any:
     if quiet or not sys.stdout.isatty() or not items:
         return _NoBar(items)
@@ -590,10 +567,9 @@ def _run_locked(ws: Workspace, send: bool, quiet: bool) -> int:
                         log.info("%s %s %s: %s", outcome.action, outcome.source_path,
                                  outcome.name, outcome.reason)
                     remaining[arrival.source_path] -= 1
-                    if remaining[arrival.source_path] == 0 and arrival.source_path not in failed_items:
-                        st = _stat(ws, arrival.source_path)
-                        if st is not None:
-                            ledger.mark_item(arrival.source_path, *st)
+                    if remaining[arrival.source_path] == 0 and \
+                            arrival.source_path not in failed_items:
+                        ledger.mark_item(*arrival.item_key)
             keys = job.rollups(ledger)
             job.status_page(keys)
             written = job.replies(ledger)
