@@ -384,8 +384,7 @@ class _Reader:
 
 
 def _expects_stamp(specs: Iterable[SheetSpec]) -> bool:
-    submission = {s.name for s in SUBMISSION_SHEETS}
-    return any(s.name in submission for s in specs)
+    return any(s in SUBMISSION_SHEETS for s in specs)
 
 
 def _min_score(spec: SheetSpec) -> int:

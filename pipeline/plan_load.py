@@ -1,0 +1,285 @@
+"""Load and check the plan workbook (plan/<FY>.xlsx) the provincial office maintains.
+
+The plan goes through the same reader and normaliser as a submission (so a clerk's
+Thai digits and "ร้อยละ 54%" are fine here too), then the pandera column checks of
+validate.schema_problems, then the rules that span sheets: parent agencies and
+strategies must be listed, agency types known, cumulative disbursement targets must
+not fall, open quarters must be 1-4. Every problem names its sheet and cell, so the
+planning group can fix the workbook from ``edurollup plan check``'s output alone.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from schemas import PLAN_SHEETS, SheetSpec
+from schemas.choices import AGENCY_TYPES
+
+from . import catalog
+from .model import Problem, SheetFrame
+from .normalise import Bad, clean_text, norm_key, normalise_workbook, split_emails
+from .plan import ALL_AGENCY_TYPES, Agency, DisbursementTarget, Indicator, Plan, Strategy
+from .read import read_workbook
+
+SPECS: dict[str, SheetSpec] = {s.key: s for s in PLAN_SHEETS}
+_ALL_WORDS = {norm_key(ALL_AGENCY_TYPES), "all", "ทุกประเภท", "ทั้งหมด (all)"}
+_TYPE_LOOKUP = {norm_key(t): c.key for c in AGENCY_TYPES for t in (c.key, c.th, c.en)}
+_LIST_SPLIT = re.compile(r"\s*[,;/\n]\s*")
+
+
+class PlanError(Exception):
+    """The plan workbook has errors; ``problems`` lists every one (warnings too)."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        errors = [p for p in problems if p.is_error]
+        first = errors[0] if errors else None
+        where = f" ({first.where})" if first and first.where else ""
+        super().__init__(
+            f"plan has {len(errors)} error(s) / แผนมีข้อผิดพลาด {len(errors)} รายการ"
+            + (f": {first.message_en}{where}" if first else ""))
+
+
+# ---- small parsers the plan needs --------------------------------------------------------------
+def parse_agency_types(text: Any) -> frozenset[str] | None:
+    """'ทั้งหมด' -> None (every type); 'โรงเรียน, วิทยาลัยอาชีวศึกษา' -> keys. Raises Bad
+    naming the first unknown type."""
+    s = clean_text(text)
+    if s is None or norm_key(s) in _ALL_WORDS:
+        return None
+    keys = set()
+    for part in _LIST_SPLIT.split(s):
+        if not part:
+            continue
+        key = _TYPE_LOOKUP.get(norm_key(part))
+        if key is None:
+            raise Bad("plan.agency-type-unknown", value=part)
+        keys.add(key)
+    return frozenset(keys) if keys else None
+
+
+def parse_quarters(text: Any) -> frozenset[int]:
+    """'1,2' / '1-3' / '๑ ๒' / 2 -> quarters; raises Bad for anything outside 1-4."""
+    if isinstance(text, float) and text.is_integer():
+        text = int(text)
+    s = clean_text(text)
+    if s is None:
+        raise Bad("plan.bad-quarters", value="")
+    from .calendar import to_arabic_digits
+
+    quarters: set[int] = set()
+    for part in re.split(r"[,;\s]+", to_arabic_digits(s)):
+        if not part:
+            continue
+        m = re.fullmatch(r"(?:q|ไตรมาส)?([1-4])(?:-([1-4]))?", part.casefold())
+        if not m:
+            raise Bad("plan.bad-quarters", value=s)
+        lo = int(m.group(1))
+        hi = int(m.group(2) or lo)
+        if hi < lo:
+            raise Bad("plan.bad-quarters", value=s)
+        quarters.update(range(lo, hi + 1))
+    if not quarters:
+        raise Bad("plan.bad-quarters", value=s)
+    return frozenset(quarters)
+
+
+# ---- reading -------------------------------------------------------------------------------------
+def _records(sf: SheetFrame | None) -> list[dict[str, Any]]:
+    if sf is None:
+        return []
+    return [{k: (None if _missing(v) else v) for k, v in rec.items()}
+            for rec in sf.frame.to_dict("records")]
+
+
+def _missing(v: Any) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and v != v)
+
+
+def _f(v: Any) -> float | None:
+    return None if _missing(v) else float(v)
+
+
+class _Checker:
+    def __init__(self, path: Path):
+        self.path = path
+        self.file = path.name
+        self.problems: list[Problem] = []
+        self.frames: dict[str, SheetFrame] = {}
+
+    def add(self, code: str, sf: SheetFrame, field_name: str, row: int, value: Any,
+            **params: Any) -> None:
+        column = SPECS[sf.spec_key].column(field_name).header
+        self.problems.append(catalog.problem(
+            code, file=self.file, sheet=sf.sheet, cell=sf.cell(field_name, row),
+            column=column, value=value, **params))
+
+    def run(self) -> Plan | None:
+        from .validate import schema_problems
+
+        raw = read_workbook(self.path, sheets=PLAN_SHEETS)
+        self.problems.extend(raw.problems)
+        if any(p.is_error and p.code.startswith("file.") for p in raw.problems):
+            return None
+        self.frames, found = normalise_workbook(raw, None, sheets=PLAN_SHEETS)
+        self.problems.extend(found)
+        for key, sf in self.frames.items():
+            self.problems.extend(schema_problems(sf, SPECS[key], self.file))
+        plan = self.build()
+        return plan
+
+    def build(self) -> Plan | None:
+        """The Plan, checking the cross-sheet rules on the way."""
+        fr = self.frames
+        settings = _records(fr.get("settings"))
+        s = settings[0] if settings else {}
+        plan = Plan(
+            province=s.get("province") or "",
+            office_name=s.get("office_name") or "",
+            office_email=s.get("office_email") or "",
+            fiscal_year=int(s["fiscal_year"]) if s.get("fiscal_year") is not None else 0,
+            path=self.path,
+        )
+        if s.get("due_day") is not None:
+            plan.due_day = int(s["due_day"])
+        for q in range(1, 5):
+            d = s.get(f"due_date_q{q}")
+            if isinstance(d, date):
+                plan.due_date_overrides[q] = d
+        sf = fr.get("settings")
+        if sf is not None and len(sf.frame) and "open_quarters" in sf.frame.columns:
+            row = int(sf.frame["_row"].iloc[0])
+            if s.get("open_quarters") is not None:
+                try:
+                    plan.open_quarters = parse_quarters(s["open_quarters"])
+                except Bad as bad:
+                    self.add(bad.code, sf, "open_quarters", row, s["open_quarters"])
+        self.strategies(plan)
+        self.agencies(plan)
+        self.indicators(plan)
+        self.disbursement(plan)
+        return plan
+
+    def strategies(self, plan: Plan) -> None:
+        for r in _records(self.frames.get("strategies")):
+            no = r.get("strategy_no")
+            if no is None or no in plan.strategies:
+                continue
+            plan.strategies[int(no)] = Strategy(int(no), r.get("name_th") or "",
+                                                r.get("name_en") or "")
+
+    def agencies(self, plan: Plan) -> None:
+        sf = self.frames.get("agencies")
+        rows = _records(sf)
+        for r in rows:
+            code = r.get("agency_code")
+            if code is None or code in plan.agencies:
+                continue
+            try:
+                emails = tuple(split_emails(r.get("sender_emails")))
+            except Bad:
+                emails = ()  # already reported by the normaliser
+            plan.agencies[code] = Agency(
+                code=code, name_th=r.get("name_th") or "", agency_type=r.get("agency_type") or "",
+                affiliation=r.get("affiliation") or "", district=r.get("district") or "",
+                parent_code=r.get("parent_code"), sender_emails=emails)
+        assert sf is not None or not rows
+        for r in rows:
+            parent = r.get("parent_code")
+            if parent is not None and parent not in plan.agencies and sf is not None:
+                self.add("plan.parent-not-listed", sf, "parent_code", int(r["_row"]), parent)
+
+    def indicators(self, plan: Plan) -> None:
+        sf = self.frames.get("indicators")
+        allowed_types = ", ".join([ALL_AGENCY_TYPES] + [c.th for c in AGENCY_TYPES])
+        allowed_no = ", ".join(str(n) for n in sorted(plan.strategies))
+        for r in _records(sf):
+            assert sf is not None
+            row = int(r["_row"])
+            try:
+                types = parse_agency_types(r.get("agency_types"))
+            except Bad as bad:
+                self.add(bad.code, sf, "agency_types", row, bad.params["value"],
+                         allowed=allowed_types)
+                types = None
+            no = r.get("strategy_no")
+            if no is not None and plan.strategies and int(no) not in plan.strategies:
+                self.add("plan.strategy-not-listed", sf, "strategy_no", row, int(no),
+                         allowed=allowed_no)
+            code = r.get("indicator_code")
+            if code is None or code in plan.indicators:
+                continue
+            plan.indicators[code] = Indicator(
+                code=code, name_th=r.get("name_th") or "", unit=r.get("unit") or "",
+                direction=r.get("direction") or "", strategy_no=int(no) if no is not None else 0,
+                agency_types=types, target=_f(r.get("target")) or 0.0,
+                previous_result=_f(r.get("previous_result")),
+                plausible_min=_f(r.get("plausible_min")),
+                plausible_max=_f(r.get("plausible_max")))
+
+    def disbursement(self, plan: Plan) -> None:
+        sf = self.frames.get("disbursement")
+        rows = sorted((r for r in _records(sf) if r.get("quarter") is not None),
+                      key=lambda r: int(r["quarter"]))
+        previous: dict[str, tuple[int, float]] = {}
+        for r in rows:
+            assert sf is not None
+            q = int(r["quarter"])
+            for name in ("overall_pct", "current_pct", "capital_pct"):
+                v = _f(r.get(name))
+                if v is None:
+                    continue
+                before = previous.get(name)
+                if before is not None and v < before[1]:
+                    self.add("plan.targets-decreasing", sf, name, int(r["_row"]), _num(v),
+                             quarter=q, expected=_num(before[1]))
+                previous[name] = (q, v)
+            overall = _f(r.get("overall_pct"))
+            if overall is None or q in plan.disbursement or not 1 <= q <= 4:
+                continue
+            plan.disbursement[q] = DisbursementTarget(q, overall, _f(r.get("current_pct")),
+                                                      _f(r.get("capital_pct")))
+
+
+def _num(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else str(v)
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for p in problems:
+        key = (p.code, p.sheet, p.cell, p.value)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
+
+
+def _load(path: Path) -> tuple[Plan | None, list[Problem]]:
+    checker = _Checker(Path(path))
+    try:
+        plan = checker.run()
+    except Exception as exc:  # noqa: BLE001 - report, never a traceback for a bad workbook
+        checker.problems.append(catalog.problem(
+            "file.unreadable", file=checker.file, detail=f"{type(exc).__name__}: {exc}"[:300]))
+        plan = None
+    return plan, _dedupe(checker.problems)
+
+
+def check_plan(path: Path) -> list[Problem]:
+    """Every problem of a plan workbook, each at its sheet and cell (errors and warnings)."""
+    return _load(path)[1]
+
+
+def load_plan(path: Path) -> Plan:
+    """The Plan of a plan workbook; raises PlanError (with every problem) on any error."""
+    plan, problems = _load(path)
+    if plan is None or any(p.is_error for p in problems):
+        raise PlanError(problems)
+    return plan
