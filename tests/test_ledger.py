@@ -1,0 +1,210 @@
+"""The ledger: one transaction per arrival, superseding by received_at, migrations, WAL."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from pipeline.collect import Arrival
+from pipeline.decide import decide
+from pipeline.ledger import Ledger
+from pipeline.ledger_schema import MIGRATIONS
+from pipeline.model import FileReport
+from pipeline.read import read_workbook
+from pipeline.templates import build_template
+from pipeline.validate import validate_workbook
+
+SENDER = "nongwaeng@school.example.th"
+AGENCY = "1033530001"
+
+
+def filled_report(plan, tmp: Path, name: str, *, allocated=120000.50, disbursed=60000,
+                  reporter="นางสาวสมศรี ใจดี", quarter=2) -> tuple[bytes, FileReport]:
+    """A real template for the school, filled in like a clerk would, read and validated."""
+    wb = build_template(plan, AGENCY, quarter)
+    cover = wb["ปก (Cover)"]
+    for row in cover.iter_rows(min_row=1, max_row=30):
+        if str(row[0].value or "").startswith("ชื่อ-สกุล"):
+            row[1].value = reporter
+    budget = wb["งบประมาณ (Budget)"]
+    values = ["P001", "โครงการส่งเสริมการอ่าน", plan.strategies[2].label, "งบประมาณพื้นฐาน",
+              "งบดำเนินงาน", allocated, 0, disbursed]
+    for col, v in enumerate(values, start=1):
+        budget.cell(5, col).value = v
+    indicators = wb["ตัวชี้วัด (Indicators)"]
+    for row, v in zip((5, 6, 7), (96.5, 51.2, 3), strict=True):
+        indicators.cell(row, 6).value = v
+    path = tmp / name
+    wb.save(path)
+    report = validate_workbook(read_workbook(path, display_name=name), plan)
+    return path.read_bytes(), report
+
+
+def arrival_of(data: bytes, name: str, received: datetime, n: int) -> Arrival:
+    return Arrival(source="eml", source_path=f"inbox/{n}.eml", part_index=1, original_name=name,
+                   safe_name=name, sender=SENDER, sender_display="สมศรี", message_id=f"<{n}@x>",
+                   received_at=received, data=data)
+
+
+def count(ledger: Ledger, table: str) -> int:
+    return ledger.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+
+
+def test_accepted_file_is_recorded_with_its_data_in_satang(tmp_path, small_plan):
+    data, report = filled_report(small_plan, tmp_path, "รายงานไตรมาส2.xlsx")
+    arrival = arrival_of(data, "รายงานไตรมาส2.xlsx", datetime(2025, 4, 10, 3, 0, tzinfo=UTC), 1)
+    decision = decide(report, arrival, small_plan, trusted=False)
+    assert decision.status == "accepted"
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        sub_id = ledger.record(arrival, report, decision, None)
+        sub = ledger.find_submission(arrival.sha256)
+        assert (sub["id"], sub["status"], sub["agency_code"], sub["fiscal_year"],
+                sub["quarter"], sub["late"]) == (sub_id, "accepted", AGENCY, 2568, 2, 0)
+        lines = ledger.budget_lines(2568, 2)
+        assert lines[["agency_code", "row", "project_code", "allocated", "committed",
+                      "disbursed", "strategy_no"]].values.tolist() == [
+            [AGENCY, 5, "P001", 12000050, 0, 6000000, 2]]
+        results = ledger.indicator_results(2568, 2)
+        assert results[["indicator_code", "result"]].values.tolist() == [
+            ["1.1", 96.5], ["2.1", 51.2], ["4.1", 3.0]]
+        current = ledger.current_submissions(2568, 2)
+        assert [(c["id"], c["reporter_name"]) for c in current] == [(sub_id, "นางสาวสมศรี ใจดี")]
+        assert ledger.arrivals(sub_id)[0]["sender"] == SENDER
+        assert ledger.periods() == [(2568, 2)]
+
+
+def test_rejected_file_keeps_problems_and_no_data(tmp_path, small_plan):
+    data, report = filled_report(small_plan, tmp_path, "r.xlsx", allocated=1000, disbursed=5000)
+    arrival = arrival_of(data, "r.xlsx", datetime(2025, 4, 10, tzinfo=UTC), 1)
+    decision = decide(report, arrival, small_plan, trusted=False)
+    assert decision.status == "rejected"
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        sub_id = ledger.record(arrival, report, decision, "feedback/r-feedback.xlsx")
+        codes = {(p["code"], p["cell"]) for p in ledger.problems(sub_id)}
+        assert ("budget.disbursed-over-allocated", "H5") in codes
+        sub = ledger.find_submission(arrival.sha256)
+        assert sub["status"] == "rejected" and sub["errors"] >= 1
+        assert sub["feedback_path"] == "feedback/r-feedback.xlsx"
+        assert count(ledger, "budget_lines") == 0 and count(ledger, "indicator_results") == 0
+        assert ledger.current_submissions(2568, 2) == []
+
+
+def test_failure_midway_leaves_nothing(tmp_path, small_plan):
+    data, report = filled_report(small_plan, tmp_path, "r.xlsx")
+    arrival = arrival_of(data, "r.xlsx", datetime(2025, 4, 10, tzinfo=UTC), 1)
+    decision = decide(report, arrival, small_plan, trusted=False)
+    report.budget.loc[0, "project_code"] = None  # budget_lines.project_code is NOT NULL
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        with pytest.raises(sqlite3.IntegrityError):
+            ledger.record(arrival, report, decision, None)
+        for table in ("arrivals", "submissions", "problems", "budget_lines",
+                      "indicator_results", "cover"):
+            assert count(ledger, table) == 0, table
+        assert ledger.find_arrival(arrival) is None
+
+
+@pytest.mark.parametrize("order", ["older-first", "newer-first"])
+def test_newest_received_supersedes_in_either_arrival_order(tmp_path, small_plan, order):
+    old_data, old_rep = filled_report(small_plan, tmp_path, "v1.xlsx", disbursed=10000)
+    new_data, new_rep = filled_report(small_plan, tmp_path, "v2.xlsx", disbursed=70000)
+    old = (arrival_of(old_data, "v1.xlsx", datetime(2025, 4, 1, tzinfo=UTC), 1), old_rep)
+    new = (arrival_of(new_data, "v2.xlsx", datetime(2025, 4, 5, tzinfo=UTC), 2), new_rep)
+    ids = {}
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        for arrival, rep in ([old, new] if order == "older-first" else [new, old]):
+            ids[arrival.original_name] = ledger.record(
+                arrival, rep, decide(rep, arrival, small_plan, trusted=False), None)
+        subs = {s["original_name"]: s for s in ledger.submissions(2568, 2, AGENCY)}
+        assert subs["v2.xlsx"]["status"] == "accepted"
+        assert subs["v2.xlsx"]["superseded_by"] is None
+        assert subs["v1.xlsx"]["status"] == "superseded"
+        assert subs["v1.xlsx"]["superseded_by"] == ids["v2.xlsx"]
+        assert ledger.budget_lines(2568, 2)["disbursed"].tolist() == [7000000]
+        assert [c["original_name"] for c in ledger.current_submissions(2568, 2)] == ["v2.xlsx"]
+        assert count(ledger, "budget_lines") == 2  # the ledger keeps both
+
+
+def test_same_arrival_recorded_twice_is_a_no_op(tmp_path, small_plan):
+    data, report = filled_report(small_plan, tmp_path, "r.xlsx")
+    arrival = arrival_of(data, "r.xlsx", datetime(2025, 4, 10, tzinfo=UTC), 1)
+    decision = decide(report, arrival, small_plan, trusted=False)
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        first = ledger.record(arrival, report, decision, None)
+        digest = ledger.period_digest(2568, 2)
+        assert ledger.record(arrival, report, decision, None) == first
+        assert count(ledger, "arrivals") == 1 and count(ledger, "submissions") == 1
+        assert ledger.period_digest(2568, 2) == digest
+
+
+def test_period_digest_moves_when_the_period_changes(tmp_path, small_plan):
+    d1, r1 = filled_report(small_plan, tmp_path, "a.xlsx", disbursed=1000)
+    d2, r2 = filled_report(small_plan, tmp_path, "b.xlsx", disbursed=2000)
+    a1 = arrival_of(d1, "a.xlsx", datetime(2025, 4, 1, tzinfo=UTC), 1)
+    a2 = arrival_of(d2, "b.xlsx", datetime(2025, 4, 2, tzinfo=UTC), 2)
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        empty = ledger.period_digest(2568, 2)
+        ledger.record(a1, r1, decide(r1, a1, small_plan, False), None)
+        one = ledger.period_digest(2568, 2)
+        ledger.record(a2, r2, decide(r2, a2, small_plan, False), None)
+        two = ledger.period_digest(2568, 2)
+        assert len({empty, one, two}) == 3
+        assert ledger.period_digest(2568, 1) == Ledger(tmp_path / "o.sqlite").period_digest(2568, 1)
+
+
+def test_inbox_items_remember_what_was_processed(tmp_path):
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        assert not ledger.seen_item("inbox/a.xlsx", 10, 123)
+        ledger.mark_item("inbox/a.xlsx", 10, 123)
+        assert ledger.seen_item("inbox/a.xlsx", 10, 123)
+        assert not ledger.seen_item("inbox/a.xlsx", 10, 124)  # touched again: read again
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:  # survives reopening
+        assert ledger.seen_item("inbox/a.xlsx", 10, 123)
+
+
+def test_wal_foreign_keys_and_busy_timeout(tmp_path):
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        assert ledger.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert ledger.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert ledger.db.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+        with pytest.raises(sqlite3.IntegrityError):
+            ledger.db.execute("INSERT INTO problems (submission_id, code, severity, message_th, "
+                              "message_en, fix_th, fix_en) VALUES (999, 'x', 'error', '', '', "
+                              "'', '')")
+
+
+def test_an_old_version_ledger_is_migrated_with_its_data(tmp_path):
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0] + "\nPRAGMA user_version = 1;")
+    db.execute("INSERT INTO arrivals (id, sha256, source, source_path, original_name, sender, "
+               "message_id, received_at, collected_at) VALUES (1, 'ab', 'eml', 'inbox/x.eml', "
+               "'รายงาน.xlsx', 'a@b.th', '<m1>', '2025-01-10T02:00:00+00:00', "
+               "'2025-01-10T03:00:00+00:00')")
+    db.execute("INSERT INTO submissions (id, sha256, arrival_id, original_name, sender, "
+               "received_at, agency_code, fiscal_year, quarter, status, decided_at) VALUES "
+               "(1, 'ab', 1, 'รายงาน.xlsx', 'a@b.th', '2025-01-10T02:00:00+00:00', '33010000', "
+               "2568, 1, 'accepted', '2025-01-10T03:00:00+00:00')")
+    db.commit()
+    db.close()
+    with Ledger(path) as ledger:
+        assert ledger.version == len(MIGRATIONS) == 2
+        arrivals = ledger.arrivals()
+        assert [(a["id"], a["original_name"], a["submission_id"], a["part_index"])
+                for a in arrivals] == [(1, "รายงาน.xlsx", 1, 0)]
+        assert [s["agency_code"] for s in ledger.submissions(2568, 1)] == ["33010000"]
+        ledger.mark_item("inbox/x.eml", 1, 2)
+        assert ledger.seen_item("inbox/x.eml", 1, 2)
+    with Ledger(path) as ledger:  # reopening applies nothing twice
+        assert ledger.version == 2 and len(ledger.arrivals()) == 1
+
+
+def test_a_ledger_newer_than_the_program_is_refused(tmp_path):
+    path = tmp_path / "future.sqlite"
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    db.close()
+    with pytest.raises(RuntimeError, match="newer"):
+        Ledger(path)
