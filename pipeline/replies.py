@@ -214,18 +214,19 @@ def _connect(cfg: SmtpConfig) -> smtplib.SMTP:
     return conn
 
 
-def send_pending(replies_dir: Path, cfg: SmtpConfig) -> list[Path]:
+def send_pending(replies_dir: Path, cfg: SmtpConfig, done: list[Path] | None = None) -> list[Path]:
     """Send every pending draft over one SMTP connection; move each sent one to sent/.
 
-    A draft is moved only after the server accepted it, so a failure half-way leaves the
-    rest pending for the next ``--send`` (and never sends one twice).
+    A draft is moved only after the server accepted it, so a failure half-way (raised as
+    OSError / smtplib.SMTPException) leaves the rest pending for the next ``--send`` and
+    never sends one twice; ``done`` collects the sent ones even when it raises.
     """
+    done = [] if done is None else done
     drafts = pending(replies_dir)
     if not drafts:
-        return []
+        return done
     sent_dir = replies_dir / "sent"
     sent_dir.mkdir(parents=True, exist_ok=True)
-    done: list[Path] = []
     conn = _connect(cfg)
     try:
         for draft in drafts:

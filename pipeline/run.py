@@ -32,6 +32,7 @@ import os
 import re
 import shutil
 import signal
+import smtplib
 import sys
 import tempfile
 import time
@@ -355,6 +356,12 @@ class NightlyRun:
         _hook("after-feedback", self.n_feedback)
         return _rel(self.ws, target, self.ws.outbox)
 
+    def _failed(self, what: str, exc: BaseException) -> None:
+        """A step that failed: traceback to the log, a line in the report, exit 1 later.
+        Its digest is not stored, so the next run tries it again."""
+        log.error("%s failed:\n%s", what, traceback.format_exc())
+        self.report.failures.append(f"{what}: {type(exc).__name__}: {exc}")
+
     # -- 5. roll-ups
     def _digests_path(self) -> Path:
         return self.ws.state / DIGESTS_FILE
@@ -396,8 +403,12 @@ class NightlyRun:
             years.setdefault(fy, []).append(key)
             if digests.get(name) == key and ws_has(self.ws.rollup_dir(fy, q)):
                 continue
-            record_cross_quarter_problems(ledger, fy, q)
-            path = write_quarter_rollup(self.ws, fy, q)
+            try:
+                record_cross_quarter_problems(ledger, fy, q)
+                path = write_quarter_rollup(self.ws, fy, q)
+            except Exception as exc:  # keep going: other quarters, replies, the report
+                self._failed(f"roll-up {name}", exc)
+                continue
             self.report.rollups.append(_rel(self.ws, Path(path), self.ws.outbox))
             log.info("roll-up %s written: %s", name, path)
             _hook("during-rollup")
@@ -409,7 +420,11 @@ class NightlyRun:
             keys[name] = key
             if digests.get(name) == key and ws_has(self.ws.rollup_dir(fy)):
                 continue
-            path = write_annual_report(self.ws, fy)
+            try:
+                path = write_annual_report(self.ws, fy)
+            except Exception as exc:
+                self._failed(f"annual report {fy}", exc)
+                continue
             self.report.rollups.append(_rel(self.ws, Path(path), self.ws.outbox))
             digests[name] = key
             self.save_digests(digests)
@@ -430,7 +445,11 @@ class NightlyRun:
         target = self.ws.outbox / "status.html"
         if digests.get("status-page") == key and target.exists():
             return
-        path = write_status_page(self.ws, fy, q, datetime.now(UTC))
+        try:
+            path = write_status_page(self.ws, fy, q, datetime.now(UTC))
+        except Exception as exc:
+            self._failed("status page", exc)
+            return
         self.report.status_page = _rel(self.ws, Path(path), self.ws.outbox)
         digests["status-page"] = key
         self.save_digests(digests)
@@ -475,6 +494,23 @@ class NightlyRun:
                 written[s["sha256"]] = rel
                 self.report.replies_written.append(rel)
         return written
+
+
+    def send_replies(self) -> None:
+        """SMTP failures fail the run (exit 1) but keep everything else it did."""
+        sent: list[Path] = []
+        cfg = self.ws.smtp
+        try:
+            replies_mod.send_pending(self.ws.replies_dir, cfg, sent)
+        except (OSError, smtplib.SMTPException) as exc:
+            log.error("SMTP %s:%s failed:\n%s", cfg.host, cfg.port, traceback.format_exc())
+            self.report.failures.append(f"SMTP {cfg.host}:{cfg.port}: {type(exc).__name__}: {exc}")
+            click.echo(f"ส่งอีเมลไม่สำเร็จ (SMTP sending failed) {cfg.host}:{cfg.port}: {exc}; "
+                       "ร่างที่ยังไม่ได้ส่งจะส่งในครั้งถัดไป (unsent drafts stay for the next --send)",
+                       err=True)
+        self.report.replies_sent = [_rel(self.ws, p, self.ws.outbox) for p in sent]
+        for p in sent:
+            log.info("reply sent: %s", p.name)
 
 
 def ws_has(folder: Path) -> bool:
@@ -576,8 +612,7 @@ def _run_locked(ws: Workspace, send: bool, quiet: bool) -> int:
             for f in rep.files:
                 f.reply = written.get(f.sha256) if f.action != "ignored" else None
             if send:
-                sent = replies_mod.send_pending(ws.replies_dir, ws.smtp)
-                rep.replies_sent = [_rel(ws, p, ws.outbox) for p in sent]
+                job.send_replies()
             if rep.failures:
                 code = EXIT_FAILED
             _hook("before-report")
