@@ -216,8 +216,9 @@ def message_arrivals(raw: bytes, *, source: str, source_path: str, size: int,
                   item_size=size, item_mtime_ns=mtime_ns, subject=_header(msg, "Subject"))
     arrivals = []
     for index, (name, data) in enumerate(_attachments(msg), start=1):
-        original = " ".join((name or "").split()) or f"attachment-{index}"
-        original = "".join(ch for ch in original if ch.isprintable())
+        original = "".join(ch for ch in (name or "") if ch.isprintable() or ch.isspace())
+        original = " ".join(original.replace("\n", "").replace("\r", "").split())
+        original = original or f"attachment-{index}"
         safe = safe_name(name, index)
         kind, reason = classify(safe, data)
         arrivals.append(Arrival(part_index=index, original_name=original, safe_name=safe,
