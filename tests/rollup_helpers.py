@@ -1,0 +1,204 @@
+"""Test helpers for the roll-up tests (engineer C): filled report workbooks and a ledger
+filled from them.
+
+``fill_report`` writes a submission workbook the way a clerk leaves it (sheet names and
+header rows from schemas/, money typed in baht with satang). ``record`` reads such a file
+back with openpyxl and inserts it into a ledger built from ledger_schema's DDL: a small,
+independent insert path so the roll-up can be checked against the files themselves.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+
+from pipeline.ledger_schema import MIGRATIONS
+from pipeline.plan import Plan
+from schemas import BUDGET, COVER, INDICATORS
+
+
+@dataclass
+class Project:
+    code: str
+    name: str
+    strategy: int
+    source: str  # budget_source key
+    category: str  # expenditure_category key
+    allocated: Decimal  # baht
+    committed: Decimal
+    disbursed: Decimal
+    progress: str = "in_progress"
+    remarks: str = ""
+
+
+@dataclass
+class Report:
+    agency_code: str
+    fiscal_year: int
+    quarter: int
+    projects: list[Project]
+    results: dict[str, float | None] = field(default_factory=dict)
+    evidence: str = ""
+
+
+def new_ledger(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path)
+    for script in MIGRATIONS:
+        conn.executescript(script)
+    conn.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+    return conn
+
+
+def fill_report(plan: Plan, rep: Report, path: Path) -> Path:
+    """A filled report workbook (Cover, Budget, Indicators) as a clerk would save it."""
+    wb = openpyxl.Workbook()
+    cover = wb.active
+    cover.title = COVER.name
+    agency = plan.agencies[rep.agency_code]
+    values = {"agency_code": rep.agency_code, "agency_name": agency.name_th,
+              "fiscal_year": rep.fiscal_year, "quarter": rep.quarter,
+              "reporter_name": "นางสาวสมศรี ใจดี", "reporter_email": agency.sender_emails[0]}
+    for i, c in enumerate(COVER.columns):
+        cover.cell(COVER.header_row + i, 1, c.header)
+        cover.cell(COVER.header_row + i, 2, values.get(c.name))
+    b = wb.create_sheet(BUDGET.name)
+    b.cell(1, 1, BUDGET.title_th)
+    names = [c.name for c in BUDGET.columns]
+    for j, c in enumerate(BUDGET.columns, start=1):
+        b.cell(BUDGET.header_row, j, c.header)
+    for i, p in enumerate(rep.projects, start=BUDGET.header_row + 1):
+        strategy_label = plan.strategies[p.strategy].label
+        row = {"project_code": p.code, "project_name": p.name, "strategy": strategy_label,
+               "budget_source": p.source, "expenditure_category": p.category,
+               "allocated": float(p.allocated), "committed": float(p.committed),
+               "disbursed": float(p.disbursed), "progress_status": p.progress,
+               "remarks": p.remarks or None}
+        for j, n in enumerate(names, start=1):
+            cell = b.cell(i, j)
+            cell.value = row[n]
+            if isinstance(row[n], str):
+                cell.data_type = "s"  # typed text stays text, even "=..."
+    ind = wb.create_sheet(INDICATORS.name)
+    for j, c in enumerate(INDICATORS.columns, start=1):
+        ind.cell(INDICATORS.header_row, j, c.header)
+    applicable = [i for i in plan.indicators_for(agency)]
+    for r, i in enumerate(applicable, start=INDICATORS.header_row + 1):
+        ind.cell(r, 1, i.code)
+        ind.cell(r, 2, i.name_th)
+        ind.cell(r, 5, i.target)
+        ind.cell(r, 6, rep.results.get(i.code))
+        ev = ind.cell(r, 7, rep.evidence or None)
+        if rep.evidence:
+            ev.data_type = "s"
+    wb.save(path)
+    return path
+
+
+def _satang(v: object) -> int:
+    return int(Decimal(str(v if v is not None else 0)) * 100)
+
+
+def read_report(path: Path) -> dict:
+    """What the insert path keeps of a filled report (read back with openpyxl)."""
+    wb = openpyxl.load_workbook(path)
+    cover = wb[COVER.name]
+    fields = {c.name: cover.cell(COVER.header_row + i, 2).value
+              for i, c in enumerate(COVER.columns)}
+    b = wb[BUDGET.name]
+    names = [c.name for c in BUDGET.columns]
+    lines = []
+    for row in range(BUDGET.header_row + 1, b.max_row + 1):
+        vals = {n: b.cell(row, j).value for j, n in enumerate(names, start=1)}
+        if vals["project_code"] is None:
+            continue
+        lines.append({**vals, "_row": row,
+                      "strategy": int(str(vals["strategy"]).split(".")[0])})
+    ind = wb[INDICATORS.name]
+    results = []
+    for row in range(INDICATORS.header_row + 1, ind.max_row + 1):
+        code = ind.cell(row, 1).value
+        if code is None:
+            continue
+        results.append({"_row": row, "indicator_code": str(code),
+                        "result": ind.cell(row, 6).value, "evidence": ind.cell(row, 7).value})
+    return {"cover": fields, "lines": lines, "results": results}
+
+
+def record(conn: sqlite3.Connection, path: Path, received_at: datetime, *,
+           status: str = "accepted", late: bool = False, sender: str | None = None,
+           reason: str | None = None, feedback_path: str | None = None,
+           problems: list[dict] | None = None, agency_code: str | None = None,
+           fiscal_year: int | None = None, quarter: int | None = None) -> int:
+    """Insert one file's submission (and, when accepted, its data) into the ledger."""
+    import hashlib
+
+    data = read_report(path)
+    c = data["cover"]
+    sha = hashlib.sha256(path.read_bytes() + str(received_at).encode()).hexdigest()
+    when = received_at.isoformat()
+    cur = conn.execute(
+        "INSERT INTO arrivals (sha256, source, source_path, original_name, sender, message_id,"
+        " received_at, collected_at) VALUES (?,?,?,?,?,?,?,?)",
+        (sha, "eml", f"inbox/{path.name}", path.name, sender, None, when, when))
+    arrival = cur.lastrowid
+    if status == "accepted":  # the newer accepted file supersedes the older one
+        conn.execute(
+            "UPDATE submissions SET status = 'superseded' WHERE status = 'accepted' AND"
+            " agency_code = ? AND fiscal_year = ? AND quarter = ?",
+            (agency_code or c["agency_code"], fiscal_year or c["fiscal_year"],
+             quarter or c["quarter"]))
+    cur = conn.execute(
+        "INSERT INTO submissions (sha256, arrival_id, original_name, sender, received_at,"
+        " agency_code, fiscal_year, quarter, template_version, plan_fingerprint, status, reason,"
+        " late, errors, warnings, feedback_path, decided_at) VALUES"
+        " (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (sha, arrival, path.name, sender, when, agency_code or str(c["agency_code"]),
+         fiscal_year or int(c["fiscal_year"]), quarter or int(c["quarter"]), "1.0", None,
+         status, reason, int(late),
+         sum(1 for p in problems or [] if p["severity"] == "error"),
+         sum(1 for p in problems or [] if p["severity"] == "warning"), feedback_path, when))
+    sid = cur.lastrowid
+    for p in problems or []:
+        conn.execute(
+            "INSERT INTO problems (submission_id, code, severity, sheet, cell, column_label,"
+            " value, message_th, message_en, fix_th, fix_en) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (sid, p["code"], p["severity"], p.get("sheet"), p.get("cell"), p.get("column"),
+             p.get("value"), p.get("message_th", "ปัญหา"), p.get("message_en", "problem"),
+             p.get("fix_th", "แก้ไข"), p.get("fix_en", "fix it")))
+    if status == "accepted":
+        conn.executemany(
+            "INSERT INTO budget_lines VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(sid, ln["_row"], ln["project_code"], ln["project_name"], ln["strategy"],
+              ln["budget_source"], ln["expenditure_category"], _satang(ln["allocated"]),
+              _satang(ln["committed"]), _satang(ln["disbursed"]), ln["progress_status"],
+              ln["remarks"]) for ln in data["lines"]])
+        conn.executemany(
+            "INSERT INTO indicator_results VALUES (?,?,?,?,?)",
+            [(sid, r["_row"], r["indicator_code"], r["result"], r["evidence"])
+             for r in data["results"]])
+    conn.commit()
+    return sid
+
+
+def projects_for(seed: int, n: int = 4, strategies: int = 6) -> list[Project]:
+    """Deterministic projects with satang, Thai names, every source and category."""
+    sources = ["basic", "strategic", "other"]
+    cats = ["personnel", "operating", "investment", "subsidy", "other"]
+    out = []
+    for i in range(n):
+        k = seed * 31 + i * 7
+        alloc = Decimal(100_000 + (k * 7919) % 900_000) + Decimal((k * 37) % 100) / 100
+        disb = (alloc * Decimal((k % 9) + 1) / 10).quantize(Decimal("0.01"))
+        comm = ((alloc - disb) * Decimal(k % 4) / 5).quantize(Decimal("0.01"))
+        out.append(Project(
+            code=f"P{seed:02d}{i + 1:02d}",
+            name=f"โครงการพัฒนาคุณภาพการศึกษา {seed}-{i + 1}",
+            strategy=(k % strategies) + 1, source=sources[k % 3], category=cats[k % 5],
+            allocated=alloc, committed=comm, disbursed=disb,
+        ))
+    return out
