@@ -22,6 +22,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 import schemas
-from schemas import BUDGET, COVER, INDICATORS, SheetSpec
+from schemas import BUDGET, COVER, INDICATORS, ColumnSpec, SheetSpec
 from schemas._base import (
     CODE,
     DATE,
@@ -76,10 +77,10 @@ def _label(sf: SheetFrame, spec: SheetSpec, field_name: str) -> str:
     label = sf.labels.get(field_name)
     if label:
         return str(label)
-    try:
-        return spec.column(field_name).header
-    except KeyError:
-        return field_name
+    for c in _spec_columns(spec):
+        if c.name == field_name:
+            return c.header
+    return field_name
 
 
 def baht_text(satang: Any) -> str:
@@ -172,19 +173,31 @@ def _expected_range(lo: Any, hi: Any, kind: str) -> str:
     return ""
 
 
-def _pandera_schema(spec: SheetSpec, fields: list[str], choices: dict[str, list[Any]]
-                    ) -> pa.DataFrameSchema:
+@lru_cache(maxsize=64)
+def _model_schema(model: type[pa.DataFrameModel]) -> pa.DataFrameSchema:
+    return model.to_schema()
+
+
+@lru_cache(maxsize=64)
+def _spec_columns(spec: SheetSpec) -> tuple[ColumnSpec, ...]:
+    """The spec's columns, computed once (SheetSpec.columns rebuilds them on each call)."""
+    return tuple(spec.columns)
+
+
+@lru_cache(maxsize=256)
+def _pandera_schema(spec: SheetSpec, fields: tuple[str, ...],
+                    allowed: tuple[tuple[str, tuple[Any, ...]], ...]) -> pa.DataFrameSchema:
     """The spec's model as an untyped schema (types were checked before) plus isin checks."""
-    model_schema = spec.model.to_schema()
+    model_schema = _model_schema(spec.model)
+    allowed_by_list = dict(allowed)
     columns = {}
-    for cs in spec.columns:
+    for cs in _spec_columns(spec):
         if cs.name not in fields:
             continue
         base = model_schema.columns[cs.name]
         checks = list(base.checks)
-        if cs.choices and cs.choices in choices:
-            allowed = [_choice_key(c) for c in choices[cs.choices]]
-            checks.append(pa.Check.isin(allowed))
+        if cs.choices and cs.choices in allowed_by_list:
+            checks.append(pa.Check.isin(list(allowed_by_list[cs.choices])))
         columns[cs.name] = pa.Column(None, checks=checks, nullable=base.nullable,
                                      required=False)
     return pa.DataFrameSchema(columns, strict=False)
@@ -236,100 +249,105 @@ def schema_problems(sf: SheetFrame, spec: SheetSpec, file: str,
     values (Choice-like objects with .key/.th, or bare keys); default: the fixed lists.
     Cells in ``sf.unparsed`` were already reported by the normaliser and are skipped.
     """
-    return schema_problems_many([(sf, file)], spec, choices)[file]
+    return schema_problems_many([(sf, file)], spec, choices)[0]
 
 
 def schema_problems_many(items: list[tuple[SheetFrame, str]], spec: SheetSpec,
-                         choices: dict[str, list[Any]] | None = None) -> dict[str, list[Problem]]:
+                         choices: dict[str, list[Any]] | None = None) -> list[list[Problem]]:
     """:func:`schema_problems` for the same sheet of many files in ONE pandera call.
 
-    Rows are tagged with their file; failures are grouped back per file, in sheet order.
+    Rows are tagged with their item number (the file); failures are grouped back per
+    item (the result is aligned with ``items``), in sheet order. Uniqueness is checked
+    per file, never across files.
     """
     if choices is None:
         choices = dict(FIXED_CHOICES)
-    result: dict[str, list[Problem]] = {file: [] for _, file in items}
-    kinds = {c.name: c.kind for c in spec.columns}
-    parts: list[pd.DataFrame] = []
+    result: list[list[Problem]] = [[] for _ in items]
+    columns = _spec_columns(spec)
+    kinds = {c.name: c.kind for c in columns}
+    by_name = {c.name: c for c in columns}
     # every problem keyed by (item no, field, row) so one cell gets one problem
     found: dict[tuple[int, str, int], Problem] = {}
-    all_fields: set[str] = set()
+    fields = [c.name for c in columns if any(c.name in sf.frame.columns for sf, _ in items)]
+    data: dict[str, list[Any]] = {f: [] for f in fields}
+    skipped: dict[str, list[bool]] = {f: [] for f in fields}
+    item_col: list[int] = []
+    row_col: list[int] = []
     for n, (sf, file) in enumerate(items):
         frame = sf.frame
-        fields = [c for c in kinds if c in frame.columns]
-        all_fields.update(fields)
-        part = pd.DataFrame(index=range(len(frame)))
-        part["_item"] = n
-        part["_row"] = list(frame["_row"]) if "_row" in frame.columns else list(
-            range(1, len(frame) + 1))
+        rows = ([int(r) for r in frame["_row"]] if "_row" in frame.columns
+                else list(range(1, len(frame) + 1)))
+        item_col += [n] * len(rows)
+        row_col += rows
         for f in fields:
+            if f not in frame.columns:  # this file lacks the column (reported by the reader)
+                data[f] += [None] * len(rows)
+                skipped[f] += [True] * len(rows)
+                continue
             kind = kinds[f]
-            values = list(frame[f])
-            clean: list[Any] = []
-            for row, v in zip(part["_row"], values, strict=True):
-                if (f, int(row)) in sf.unparsed:
-                    clean.append(_SKIP)
+            for row, v in zip(rows, frame[f].tolist(), strict=True):
+                if (f, row) in sf.unparsed:
+                    data[f].append(None)
+                    skipped[f].append(True)
                     continue
                 if _is_missing(v):
-                    clean.append(None)
+                    data[f].append(None)
+                    skipped[f].append(False)
                     continue
                 code, checked = _type_check(v, kind)
                 if code:
-                    found[(n, f, int(row))] = _make(code, sf, spec, file, f, row, v, kind,
-                                                    detail=f"> {TEXT_MAX_CHARS}")
-                    clean.append(_SKIP)
+                    found[(n, f, row)] = _make(code, sf, spec, file, f, row, v, kind,
+                                               detail=f"> {TEXT_MAX_CHARS}")
+                    data[f].append(None)
+                    skipped[f].append(True)
                 else:
-                    clean.append(checked)
-            if kind in (MONEY, INT):
-                part[f] = pd.array([None if x is _SKIP else x for x in clean], dtype="Int64")
-            elif kind in (NUMBER, PERCENT):
-                part[f] = pd.array([None if x is _SKIP else float(x) if x is not None else None
-                                    for x in clean], dtype="Float64")
-            else:
-                part[f] = pd.Series([None if x is _SKIP else x for x in clean], dtype=object)
-            # a skipped cell must not count as blank for the required check
-            part[f + "\0skip"] = [x is _SKIP for x in clean]
-        parts.append(part)
-    if not parts:
+                    data[f].append(checked)
+                    skipped[f].append(False)
+    if not item_col:
         return result
-    big = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    fields = [c.name for c in spec.columns if c.name in all_fields]
+    big_cols: dict[str, Any] = {}
     for f in fields:
-        if f not in big.columns:  # some files lack the column: nothing to check there
-            big[f] = None
-            big[f + "\0skip"] = True
-    schema = _pandera_schema(spec, fields, choices)
-    failures = pd.DataFrame()
+        kind = kinds[f]
+        if kind in (MONEY, INT):
+            big_cols[f] = pd.array([None if v is None else int(v) for v in data[f]], dtype="Int64")
+        elif kind in (NUMBER, PERCENT):
+            big_cols[f] = pd.array([None if v is None else float(v) for v in data[f]],
+                                   dtype="Float64")
+        else:
+            big_cols[f] = pd.Series(data[f], dtype=object)
+    big = pd.DataFrame(big_cols)
+    allowed = tuple(sorted(
+        (name, tuple(_choice_key(c) for c in values)) for name, values in choices.items()
+        if any(by_name[f].choices == name for f in fields)))
+    schema = _pandera_schema(spec, tuple(fields), allowed)
+    failures: list[dict[str, Any]] = []
     try:
-        schema.validate(big[fields], lazy=True)
+        schema.validate(big, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        failures = exc.failure_cases
-    except pa.errors.SchemaError as exc:  # pragma: no cover - lazy mode raises SchemaErrors
-        failures = exc.failure_cases if exc.failure_cases is not None else pd.DataFrame()
-    col_checks = {f: list(schema.columns[f].checks) for f in fields}
-    for rec in failures.to_dict("records") if len(failures) else []:
+        failures = exc.failure_cases.to_dict("records")
+    for rec in failures:
         f = rec.get("column")
         idx = rec.get("index")
         if f not in kinds or idx is None or _is_missing(idx):
             continue
         idx = int(idx)
-        if bool(big.at[idx, f + "\0skip"]):
+        if skipped[f][idx]:
             continue
-        n = int(big.at[idx, "_item"])
-        row = int(big.at[idx, "_row"])
+        n, row = item_col[idx], row_col[idx]
         if (n, f, row) in found:
             continue
         sf, file = items[n]
         kind = kinds[f]
         check = str(rec.get("check") or "")
-        value = sf.frame[f].iloc[idx - _offset(parts, n)]
-        cs = spec.column(f)
+        value = data[f][idx]
+        cs = by_name[f]
         if check == "not_nullable":
             p = _make("value.required", sf, spec, file, f, row, None, kind)
         elif check.startswith("isin"):
-            allowed = ", ".join(_choice_label(c) for c in choices.get(cs.choices or "", []))
-            p = _make("value.not-allowed", sf, spec, file, f, row, value, kind, allowed=allowed)
+            labels = ", ".join(_choice_label(c) for c in choices.get(cs.choices or "", []))
+            p = _make("value.not-allowed", sf, spec, file, f, row, value, kind, allowed=labels)
         elif check.startswith(("greater_than", "less_than", "in_range")):
-            lo, hi = _range_text(col_checks[f])
+            lo, hi = _range_text(list(schema.columns[f].checks))
             if kind == MONEY and lo is not None and _num(value) < 0:
                 p = _make("value.negative-money", sf, spec, file, f, row, value, kind)
             else:
@@ -343,28 +361,28 @@ def schema_problems_many(items: list[tuple[SheetFrame, str]], spec: SheetSpec,
             p = _make("value.not-allowed", sf, spec, file, f, row, value, kind, allowed=check)
         found[(n, f, row)] = p
     # uniqueness per file (never across files), naming the row it repeats
-    model_schema = spec.model.to_schema()
+    model_schema = _model_schema(spec.model)
     unique_fields = [f for f in fields if model_schema.columns[f].unique]
     unique_fields += [f for f in EXTRA_UNIQUE.get(spec.key, ()) if f in fields]
     for f in unique_fields:
-        sub = big[["_item", "_row", f]][big[f].notna() & ~big[f + "\0skip"]]
-        if sub.empty:
-            continue
-        keyed = sub.assign(_k=sub[f].map(_unique_key))
-        first = keyed.drop_duplicates(["_item", "_k"]).set_index(["_item", "_k"])["_row"]
-        dups = keyed[keyed.duplicated(["_item", "_k"], keep="first")]
-        for rec in dups.to_dict("records"):
-            n, row = int(rec["_item"]), int(rec["_row"])
+        first: dict[tuple[int, Any], int] = {}
+        for idx, v in enumerate(data[f]):
+            if v is None or skipped[f][idx]:
+                continue
+            n, row = item_col[idx], row_col[idx]
+            key = (n, _unique_key(v))
+            if key not in first:
+                first[key] = row
+                continue
             if (n, f, row) in found:
                 continue
             sf, file = items[n]
-            other = int(first.loc[(rec["_item"], rec["_k"])])
-            found[(n, f, row)] = _make("value.duplicate", sf, spec, file, f, row, rec[f],
-                                       kinds[f], other=other)
+            found[(n, f, row)] = _make("value.duplicate", sf, spec, file, f, row, v,
+                                       kinds[f], other=first[key])
     order = {c: i for i, c in enumerate(kinds)}
     for (n, _f, _r), p in sorted(found.items(), key=lambda kv: (kv[0][0], kv[0][2],
                                                                   order.get(kv[0][1], 99))):
-        result[items[n][1]].append(p)
+        result[n].append(p)
     return result
 
 
@@ -532,7 +550,7 @@ def _budget_rules(sf: SheetFrame, plan: Plan | None, quarter: int | None, file: 
             out.append(catalog.problem(
                 "budget.disbursed-over-allocated", file=file, sheet=sf.sheet,
                 cell=sf.cell("disbursed", row), column=_label(sf, BUDGET, "disbursed"),
-                value=_shown(sf, "disbursed", row, disb, MONEY), expected=baht_text(alloc)))
+                value=baht_text(disb), expected=baht_text(alloc)))
         elif comm is not None and (comm + (disb or 0)) > alloc:
             out.append(catalog.problem(
                 "budget.spent-over-allocated", file=file, sheet=sf.sheet,
@@ -669,64 +687,119 @@ def validate_workbook(raw: RawWorkbook, plan: Plan | None) -> FileReport:
     Never raises: an unexpected failure inside a rule becomes a file.unreadable problem,
     so one hostile file cannot stop a night's run.
     """
+    return validate_workbooks([(raw, plan)])[0]
+
+
+@dataclass
+class _Job:
+    """One file on its way through validation (see :func:`validate_workbooks`)."""
+
+    raw: RawWorkbook
+    plan: Plan | None
+    rep: FileReport
+    frames: dict[str, SheetFrame]
+    problems: list[Problem]
+    column_problems: dict[str, list[Problem]]
+    failed: bool = False
+
+
+def validate_workbooks(items: list[tuple[RawWorkbook, Plan | None]]) -> list[FileReport]:
+    """:func:`validate_workbook` for many files: the column checks of all files that share
+    a plan run as one pandera call per sheet (pandera's per-call cost dominates small
+    sheets), then each file's rules run on its own. Results are exactly per file."""
+    jobs = [_start(raw, plan) for raw, plan in items]
+    groups: dict[int, list[_Job]] = {}
+    for job in jobs:
+        if not job.failed:
+            groups.setdefault(id(job.plan), []).append(job)
+    for group in groups.values():
+        choices = plan_choices(group[0].plan)
+        for spec in (COVER, BUDGET, INDICATORS):
+            members = [j for j in group if spec.key in j.frames]
+            if not members:
+                continue
+            try:
+                found = schema_problems_many(
+                    [(j.frames[spec.key], j.raw.display_name) for j in members], spec, choices)
+            except Exception:  # noqa: BLE001 - retry one by one so one file cannot spoil all
+                found = []
+                for j in members:
+                    try:
+                        found.append(schema_problems(j.frames[spec.key], spec,
+                                                     j.raw.display_name, choices))
+                    except Exception as exc:  # noqa: BLE001
+                        _fail(j, exc)
+                        found.append([])
+            for j, ps in zip(members, found, strict=True):
+                j.column_problems[spec.key] = ps
+    return [_finish(job) for job in jobs]
+
+
+def _fail(job: _Job, exc: Exception) -> None:
+    job.failed = True
+    job.problems.append(catalog.problem("file.unreadable", file=job.raw.display_name,
+                                        detail=type(exc).__name__))
+
+
+def _start(raw: RawWorkbook, plan: Plan | None) -> _Job:
+    """Identity from the stamp/cover, stamp checks, normalising."""
     rep = FileReport(path=raw.path, display_name=raw.display_name, sha256=raw.sha256,
                      format=raw.format, stamp_found=bool(raw.stamp))
+    job = _Job(raw, plan, rep, {}, list(raw.problems), {})
     try:
-        _validate_into(rep, raw, plan)
+        stamp = raw.stamp or {}
+        rep.template_version = stamp.get("schema_version")
+        rep.plan_fingerprint = stamp.get("plan_fingerprint")
+        rep.agency_code = stamp.get("agency_code") or None
+        rep.fiscal_year = _to_int(stamp.get("fiscal_year"))
+        rep.quarter = _to_int(stamp.get("quarter"))
+        job.problems += _stamp_problems(raw, raw.display_name)
+        if not raw.sheets:
+            return job
+        from .normalise import normalise_workbook
+
+        job.frames, norm_problems = normalise_workbook(raw, plan)
+        job.problems += norm_problems
+        cover_sf = job.frames.get("cover")
+        if cover_sf is not None:
+            cover, _ = _cover_values(cover_sf)
+            rep.cover = cover
+            rep.agency_code = rep.agency_code or (str(cover["agency_code"]).strip()
+                                                   if cover.get("agency_code") else None)
+            rep.fiscal_year = rep.fiscal_year or _to_int(cover.get("fiscal_year"))
+            rep.quarter = rep.quarter or _to_int(cover.get("quarter"))
     except Exception as exc:  # noqa: BLE001 - the report must exist whatever the file holds
-        rep.problems.append(catalog.problem("file.unreadable", file=raw.display_name,
-                                            detail=f"{type(exc).__name__}"))
-        rep.budget = rep.indicators = None
-    return rep
+        _fail(job, exc)
+    return job
 
 
-def _validate_into(rep: FileReport, raw: RawWorkbook, plan: Plan | None) -> None:
-    file = raw.display_name
-    problems: list[Problem] = list(raw.problems)
-    stamp = raw.stamp or {}
-    rep.template_version = stamp.get("schema_version")
-    rep.plan_fingerprint = stamp.get("plan_fingerprint")
-    rep.agency_code = stamp.get("agency_code") or None
-    rep.fiscal_year = _to_int(stamp.get("fiscal_year"))
-    rep.quarter = _to_int(stamp.get("quarter"))
-    problems += _stamp_problems(raw, file)
-    if not raw.sheets:
-        rep.problems = _dedupe(problems)
-        return
-    from .normalise import normalise_workbook
-
-    frames, norm_problems = normalise_workbook(raw, plan)
-    problems += norm_problems
-    choices = plan_choices(plan)
-    cover_sf = frames.get("cover")
-    if cover_sf is not None:
-        cover, _ = _cover_values(cover_sf)
-        rep.cover = cover
-        rep.agency_code = rep.agency_code or (str(cover["agency_code"]).strip()
-                                               if cover.get("agency_code") else None)
-        rep.fiscal_year = rep.fiscal_year or _to_int(cover.get("fiscal_year"))
-        rep.quarter = rep.quarter or _to_int(cover.get("quarter"))
-    by_spec = {COVER.key: COVER, BUDGET.key: BUDGET, INDICATORS.key: INDICATORS}
-    column_problems: dict[str, list[Problem]] = {}
-    for key, sf in frames.items():
-        spec = by_spec.get(key)
-        if spec is not None:
-            column_problems[key] = schema_problems(sf, spec, file, choices)
-            problems += column_problems[key]
-    if cover_sf is not None:
-        problems += _cover_rules(rep, cover_sf, raw, plan, file)
-    budget_sf = frames.get("budget")
-    if budget_sf is not None:
-        skip = _cells_of(budget_sf, column_problems.get("budget", []))
-        problems += _budget_rules(budget_sf, plan, rep.quarter, file, skip)
-    ind_sf = frames.get("indicators")
-    if ind_sf is not None:
-        skip = _cells_of(ind_sf, column_problems.get("indicators", []))
-        problems += _indicator_rules(ind_sf, raw, plan, rep.agency_code, file, skip)
+def _finish(job: _Job) -> FileReport:
+    """The rules across fields, then the verdict and the clean frames."""
+    rep, raw, plan, file = job.rep, job.raw, job.plan, job.raw.display_name
+    problems = job.problems
+    if not job.failed:
+        try:
+            for key in (COVER.key, BUDGET.key, INDICATORS.key):
+                problems += job.column_problems.get(key, [])
+            cover_sf = job.frames.get("cover")
+            if cover_sf is not None:
+                problems += _cover_rules(rep, cover_sf, raw, plan, file)
+            budget_sf = job.frames.get("budget")
+            if budget_sf is not None:
+                skip = _cells_of(budget_sf, job.column_problems.get("budget", []))
+                problems += _budget_rules(budget_sf, plan, rep.quarter, file, skip)
+            ind_sf = job.frames.get("indicators")
+            if ind_sf is not None:
+                skip = _cells_of(ind_sf, job.column_problems.get("indicators", []))
+                problems += _indicator_rules(ind_sf, raw, plan, rep.agency_code, file, skip)
+        except Exception as exc:  # noqa: BLE001
+            _fail(job, exc)
     rep.problems = _dedupe(problems)
-    if rep.valid:
+    if rep.valid and not job.failed:
+        budget_sf, ind_sf = job.frames.get("budget"), job.frames.get("indicators")
         rep.budget = _clean_budget(budget_sf) if budget_sf is not None else None
         rep.indicators = _clean_indicators(ind_sf) if ind_sf is not None else None
+    return rep
 
 
 def _cells_of(sf: SheetFrame, problems: list[Problem]) -> set[tuple[str, int]]:
@@ -787,7 +860,8 @@ def validate_files(paths: list[Path], plan_file: Path | None = None,
     display_names = display_names or {}
     fixed_plan = load_plan(Path(plan_file)) if plan_file is not None else None
     cache: dict[int, Plan | None] = {}
-    reports = []
+    reports: list[FileReport | None] = []
+    todo: list[tuple[int, RawWorkbook, Plan | None, int | None]] = []
     for path in paths:
         path = Path(path)
         name = display_names.get(path) or path.name
@@ -813,12 +887,15 @@ def validate_files(paths: list[Path], plan_file: Path | None = None,
                 plan = cache[year]
             if year is not None and plan is None:
                 missing_plan = year
-        rep = validate_workbook(raw, plan)
+        todo.append((len(reports), raw, plan, missing_plan))
+        reports.append(None)
+    done = validate_workbooks([(raw, plan) for _, raw, plan, _ in todo])
+    for (i, raw, _plan, missing_plan), rep in zip(todo, done, strict=True):
         if missing_plan is not None:
-            rep.problems.insert(0, catalog.problem("intake.plan-mismatch", file=name,
-                                                   value=missing_plan))
-        reports.append(rep)
-    return reports
+            rep.problems.insert(0, catalog.problem("intake.plan-mismatch",
+                                                   file=raw.display_name, value=missing_plan))
+        reports[i] = rep
+    return [r for r in reports if r is not None]
 
 
 def _sha256(path: Path) -> str:

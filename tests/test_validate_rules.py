@@ -1,0 +1,295 @@
+"""Every validation rule on real filled templates: code, sheet, A1 cell and severity.
+
+Each test fills engineer T's template with openpyxl the way a clerk would (only the
+white cells, unless the test is about someone breaking a locked one), saves it, reads
+it back with the real reader and validates it against the small Sisaket plan.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+import schemas
+from pipeline.plan import Plan
+from pipeline.read import read_workbook
+from pipeline.templates import build_template, stamp_checksum
+from pipeline.validate import (
+    DISBURSEMENT_AHEAD_MARGIN,
+    DISBURSEMENT_BEHIND_FRACTION,
+    validate_workbook,
+)
+
+COVER = schemas.COVER.name
+BUDGET = schemas.BUDGET.name
+INDICATORS = schemas.INDICATORS.name
+SCHOOL = "1033530001"
+STRAT2 = "2. การพัฒนาคุณภาพผู้เรียนและเพิ่มขีดความสามารถในการแข่งขัน"
+STRAT4 = "4. การสร้างโอกาสและความเสมอภาคทางการศึกษา"
+
+# project rows as a clerk types them (baht, Thai dropdown labels); Q2 target is 54 %
+PROJECTS = [
+    ("P001", "โครงการพัฒนาห้องสมุดมีชีวิต", STRAT2, "งบประมาณพื้นฐาน", "งบดำเนินงาน",
+     100000, 10000, 55000, "อยู่ระหว่างดำเนินการ", None),
+    ("P002", "โครงการอาหารกลางวันนักเรียน", STRAT4, "งบประมาณพื้นฐาน", "งบเงินอุดหนุน",
+     200000.50, 0, 110000.25, "อยู่ระหว่างดำเนินการ", "จ่ายตามจำนวนนักเรียน"),
+    ("P003", "โครงการซ่อมแซมอาคารเรียน", STRAT4, "งบประมาณยุทธศาสตร์", "งบลงทุน",
+     50000, 20000, 25000, "ดำเนินการแล้วเสร็จ", None),
+]
+RESULTS = {"1.1": 96.5, "2.1": 51.25, "4.1": 3}
+
+
+def filled_template(plan: Plan, agency: str = SCHOOL, quarter: int = 2,
+                    projects: list[tuple] | None = None,
+                    results: dict[str, float] | None = None) -> Workbook:
+    """T's template for ``agency``, filled in its white cells like a clerk would."""
+    wb = build_template(plan, agency, quarter)
+    cover = wb[COVER]
+    for ref, value in (("B10", "นางสาวสมใจ ใจดี"), ("B11", "ครูชำนาญการ"),
+                       ("B12", "045-612345"), ("B13", "somjai@school.example.th"),
+                       ("B14", "10 เม.ย. 2568")):
+        assert cover[ref].protection.locked is False
+        cover[ref] = value
+    budget = wb[BUDGET]
+    for i, row in enumerate(PROJECTS if projects is None else projects):
+        for j, value in enumerate(row):
+            budget.cell(row=5 + i, column=1 + j, value=value)
+    ind = wb[INDICATORS]
+    res = RESULTS if results is None else results
+    for r in range(5, ind.max_row + 1):
+        code = ind.cell(row=r, column=1).value
+        if code in res:
+            ind.cell(row=r, column=6, value=res[code])
+    return wb
+
+
+def validate_saved(wb: Workbook, tmp_path: Path, plan: Plan, name: str = "report.xlsx"):
+    path = tmp_path / name
+    wb.save(path)
+    return validate_workbook(read_workbook(path), plan)
+
+
+def found(report) -> set[tuple[str, str | None, str | None, str]]:
+    return {(p.code, p.sheet, p.cell, p.severity) for p in report.problems}
+
+
+def restamp(wb: Workbook, **changes: str) -> None:
+    """Edit the hidden stamp AND recompute its checksum (a newer/older template)."""
+    ws = wb[schemas.STAMP_SHEET]
+    values = {ws.cell(row=r, column=1).value: ws.cell(row=r, column=2).value
+              for r in range(1, ws.max_row + 1)}
+    values.update(changes)
+    values["checksum"] = stamp_checksum({k: v for k, v in values.items() if k != "checksum"})
+    for r in range(1, ws.max_row + 1):
+        ws.cell(row=r, column=2, value=values[ws.cell(row=r, column=1).value])
+
+
+# ---- a clean file ---------------------------------------------------------------------------
+def test_clean_file_is_valid_with_clean_frames(small_plan, tmp_path):
+    rep = validate_saved(filled_template(small_plan), tmp_path, small_plan)
+    assert rep.problems == []
+    assert rep.valid and rep.stamp_found
+    assert (rep.agency_code, rep.fiscal_year, rep.quarter) == (SCHOOL, 2568, 2)
+    assert rep.template_version == schemas.SCHEMA_VERSION
+    assert rep.plan_fingerprint == small_plan.fingerprint
+    assert rep.cover["reporter_name"] == "นางสาวสมใจ ใจดี"
+    b = rep.budget
+    assert list(b["project_code"]) == ["P001", "P002", "P003"]
+    assert list(b["strategy"]) == [2, 4, 4]
+    assert list(b["budget_source"]) == ["basic", "basic", "strategic"]
+    assert list(b["expenditure_category"]) == ["operating", "subsidy", "investment"]
+    assert list(b["allocated"]) == [10000000, 20000050, 5000000]  # satang, exact
+    assert list(b["disbursed"]) == [5500000, 11000025, 2500000]
+    assert str(b["allocated"].dtype) == "Int64"
+    assert list(b["_row"]) == [5, 6, 7]
+    i = rep.indicators
+    assert list(i["indicator_code"]) == ["1.1", "2.1", "4.1"]
+    assert list(i["result"]) == [96.5, 51.25, 3.0]
+
+
+# ---- structure ------------------------------------------------------------------------------
+def test_missing_sheet(small_plan, tmp_path):
+    wb = filled_template(small_plan)
+    del wb[INDICATORS]
+    rep = validate_saved(wb, tmp_path, small_plan)
+    assert found(rep) == {("structure.missing-sheet", INDICATORS, None, "error")}
+    assert INDICATORS in rep.problems[0].message_th
+    assert not rep.valid and rep.indicators is None and rep.budget is None
+
+
+def test_missing_column(small_plan, tmp_path):
+    wb = filled_template(small_plan)
+    wb[BUDGET]["E4"] = None  # the clerk cleared the "งบรายจ่าย" header
+    rep = validate_saved(wb, tmp_path, small_plan)
+    missing = [p for p in rep.problems if p.code == "structure.missing-column"]
+    assert missing and missing[0].sheet == BUDGET and missing[0].severity == "error"
+    assert "งบรายจ่าย" in missing[0].message_th
+    assert not rep.valid
+
+
+def test_template_too_old(small_plan, tmp_path):
+    wb = filled_template(small_plan)
+    restamp(wb, schema_version="0.9")
+    rep = validate_saved(wb, tmp_path, small_plan)
+    assert found(rep) == {("structure.template-too-old", None, None, "error")}
+    assert rep.template_version == "0.9"
+
+
+def test_stamp_tampered(small_plan, tmp_path):
+    wb = filled_template(small_plan)
+    wb[schemas.STAMP_SHEET]["B5"] = "1"  # quarter edited without the checksum
+    rep = validate_saved(wb, tmp_path, small_plan)
+    assert ("structure.stamp-tampered", schemas.STAMP_SHEET, None, "error") in found(rep)
+
+
+def test_cover_agency_edited_is_a_stamp_mismatch(small_plan, tmp_path):
+    wb = filled_template(small_plan)
+    wb[COVER]["B4"] = "1033530002"  # another school's code typed over the locked cell
+    rep = validate_saved(wb, tmp_path, small_plan)
+    assert found(rep) == {("structure.stamp-mismatch", COVER, "B4", "error")}
+    (p,) = rep.problems
+    assert p.value == "1033530002" and "1033530001" in p.message_en
+
+
+def test_cover_quarter_edited_is_a_period_mismatch(small_plan, tmp_path):
+    wb = filled_template(small_plan)
+    wb[COVER]["B7"] = 3
+    wb[COVER]["B6"] = 2569
+    rep = validate_saved(wb, tmp_path, small_plan)
+    assert found(rep) == {("cover.period-mismatch", COVER, "B7", "error"),
+                          ("cover.period-mismatch", COVER, "B6", "error")}
+    assert rep.quarter == 2  # the stamp decides
+
+
+def test_agency_not_in_plan(small_plan, tmp_path):
+    wb = filled_template(small_plan)
+    del wb[schemas.STAMP_SHEET]  # a copy without the stamp ...
+    wb[COVER]["B4"] = "9999999999"  # ... for an agency the plan does not know
+    rep = validate_saved(wb, tmp_path, small_plan)
+    assert ("agency.unknown", COVER, "B4", "error") in found(rep)
+    assert ("structure.no-stamp", None, None, "warning") in found(rep)
+
+
+def test_locked_indicator_code_and_target_changed(small_plan, tmp_path):
+    wb = filled_template(small_plan)
+    ind = wb[INDICATORS]
+    assert ind["A6"].protection.locked is True
+    ind["A6"] = "2.9"  # code overwritten
+    ind["E5"] = 80  # target lowered
+    rep = validate_saved(wb, tmp_path, small_plan)
+    assert found(rep) == {("structure.locked-cell-changed", INDICATORS, "A6", "error"),
+                          ("structure.locked-cell-changed", INDICATORS, "E5", "error")}
+    by_cell = {p.cell: p for p in rep.problems}
+    assert "2.1" in by_cell["A6"].fix_th and by_cell["A6"].value == "2.9"
+    assert "95" in by_cell["E5"].message_en
+
+
+def test_removed_indicator_row(small_plan, tmp_path):
+    wb = filled_template(small_plan)
+    wb[INDICATORS].delete_rows(6)  # the 2.1 row
+    rep = validate_saved(wb, tmp_path, small_plan)
+    rows = [p for p in rep.problems if p.code == "indicator.missing-row"]
+    assert [(p.sheet, p.value, p.severity) for p in rows] == [(INDICATORS, "2.1", "error")]
+    assert {p.code for p in rep.problems} == {"indicator.missing-row"}
+
+
+def test_formula_in_money_cell(small_plan, tmp_path):
+    wb = filled_template(small_plan)
+    wb[BUDGET]["H5"] = "=F5/2"  # openpyxl saves no cached result
+    rep = validate_saved(wb, tmp_path, small_plan)
+    assert ("structure.formula-no-value", BUDGET, "H5", "error") in found(rep)
+
+
+# ---- values ---------------------------------------------------------------------------------
+def test_value_rules_at_their_cells(small_plan, tmp_path):
+    projects = [list(p) for p in PROJECTS]
+    projects[0][1] = None  # required project name empty           -> B5
+    projects[0][2] = "ยุทธศาสตร์ที่ 9"  # not a strategy of the plan  -> C5
+    projects[1][3] = "งบกลาง"  # not a budget source                  -> D6
+    projects[1][4] = "งบพิเศษ"  # not an expenditure category         -> E6
+    projects[2][8] = "เสร็จแล้วบางส่วน"  # not a progress status       -> I7
+    projects[2][0] = "P001"  # duplicate project code                -> A7
+    projects[2][6] = -500  # negative committed                       -> G7
+    rep = validate_saved(filled_template(small_plan, projects=[tuple(p) for p in projects]),
+                         tmp_path, small_plan)
+    assert found(rep) == {
+        ("value.required", BUDGET, "B5", "error"),
+        ("value.not-allowed", BUDGET, "C5", "error"),
+        ("value.not-allowed", BUDGET, "D6", "error"),
+        ("value.not-allowed", BUDGET, "E6", "error"),
+        ("value.not-allowed", BUDGET, "I7", "error"),
+        ("value.duplicate", BUDGET, "A7", "error"),
+        ("value.negative-money", BUDGET, "G7", "error"),
+    }
+    by_cell = {p.cell: p for p in rep.problems}
+    assert by_cell["C5"].value == "ยุทธศาสตร์ที่ 9"
+    assert STRAT2 in by_cell["C5"].fix_th  # the allowed Thai labels are offered
+    assert "งบประมาณพื้นฐาน" in by_cell["D6"].fix_th
+    assert by_cell["A7"].message_en == '"P001" repeats row 5'
+    assert by_cell["B5"].column == "ชื่อโครงการ/กิจกรรม (Project / activity)"
+
+
+def test_text_where_a_number_belongs(small_plan, tmp_path):
+    projects = [list(p) for p in PROJECTS]
+    projects[1][5] = "สองแสนบาท"
+    rep = validate_saved(filled_template(small_plan, projects=[tuple(p) for p in projects]),
+                         tmp_path, small_plan)
+    assert found(rep) == {("value.not-a-number", BUDGET, "F6", "error")}
+    assert rep.problems[0].value == "สองแสนบาท"
+
+
+def test_percent_result_over_100_is_an_error(small_plan, tmp_path):
+    rep = validate_saved(filled_template(small_plan, results={"1.1": 120, "2.1": 51, "4.1": 2}),
+                         tmp_path, small_plan)
+    assert found(rep) == {("value.out-of-range", INDICATORS, "F5", "error")}
+
+
+def test_missing_result_is_a_warning(small_plan, tmp_path):
+    rep = validate_saved(filled_template(small_plan, results={"1.1": 97, "4.1": 2}),
+                         tmp_path, small_plan)
+    assert found(rep) == {("indicator.result-missing", INDICATORS, "F6", "warning")}
+    assert rep.valid
+
+
+# ---- across fields --------------------------------------------------------------------------
+def test_disbursed_over_allocated_reported_once_per_row(small_plan, tmp_path):
+    projects = [list(p) for p in PROJECTS]
+    projects[0][7] = 100000.01  # disbursed > allocated (committed 10,000 too): one problem
+    projects[1][6] = 100000  # committed + disbursed 210,000.25 > 200,000.50
+    rep = validate_saved(filled_template(small_plan, projects=[tuple(p) for p in projects]),
+                         tmp_path, small_plan)
+    assert found(rep) == {("budget.disbursed-over-allocated", BUDGET, "H5", "error"),
+                          ("budget.spent-over-allocated", BUDGET, "G6", "error")}
+    by_cell = {p.cell: p for p in rep.problems}
+    assert "100,000.01" in by_cell["H5"].message_th and "100,000.00" in by_cell["H5"].message_th
+    assert "210,000.25" in by_cell["G6"].message_en
+
+
+# ---- plausibility ---------------------------------------------------------------------------
+def test_result_outside_plausible_range_is_a_warning(small_plan, tmp_path):
+    rep = validate_saved(filled_template(small_plan, results={"1.1": 96, "2.1": 51, "4.1": 650}),
+                         tmp_path, small_plan)
+    assert found(rep) == {("plausibility.result-outside-range", INDICATORS, "F7", "warning")}
+    assert rep.valid
+
+
+def _one_project(disbursed: float) -> list[tuple]:
+    return [("P001", "โครงการเดียว", STRAT2, "งบประมาณพื้นฐาน", "งบดำเนินงาน",
+             100000, 0, disbursed, "อยู่ระหว่างดำเนินการ", None)]
+
+
+@pytest.mark.parametrize(("rate", "code"), [
+    (54 + DISBURSEMENT_AHEAD_MARGIN + 1, "plausibility.disbursement-ahead"),
+    (54 + DISBURSEMENT_AHEAD_MARGIN, None),  # exactly at the threshold: fine
+    (54 * DISBURSEMENT_BEHIND_FRACTION - 1, "plausibility.disbursement-behind"),
+    (54 * DISBURSEMENT_BEHIND_FRACTION, None),
+    (54, None),
+])
+def test_overall_disbursement_rate_against_the_quarter_target(small_plan, tmp_path, rate, code):
+    rep = validate_saved(filled_template(small_plan, projects=_one_project(1000 * rate)),
+                         tmp_path, small_plan)
+    expected = set() if code is None else {(code, BUDGET, None, "warning")}
+    assert found(rep) == expected
+    assert rep.valid
