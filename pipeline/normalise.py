@@ -259,11 +259,16 @@ def _make_date(year_text: str, month: int, day: int) -> tuple[date, int | None]:
 
 
 # ---- choices --------------------------------------------------------------------------------
+def choice_key(text: Any) -> str:
+    """Choices compare without any spaces: a stray space inside Thai words is common."""
+    return norm_key(text).replace(" ", "")
+
+
 def _fixed_lookup(list_name: str) -> dict[str, str]:
     table: dict[str, str] = {}
     for c in FIXED_CHOICES.get(list_name, []):
         for text in (c.key, c.th, c.en, f"{c.th} ({c.en})", f"{c.th} {c.en}"):
-            table.setdefault(norm_key(text), c.key)
+            table.setdefault(choice_key(text), c.key)
     return table
 
 
@@ -279,7 +284,7 @@ def strategy_lookup(plan: Plan | None) -> dict[str, int]:
         for text in (str(s.no), f"{s.no}.", f"ยุทธศาสตร์ที่ {s.no}", s.label, s.name_th,
                      s.name_en, f"ยุทธศาสตร์ที่ {s.no} {s.name_th}"):
             if text:
-                table.setdefault(norm_key(text), s.no)
+                table.setdefault(choice_key(text), s.no)
     return table
 
 
@@ -291,11 +296,11 @@ def to_choice(value: Any, list_name: str | None, strategies: dict[str, int],
     text = clean_text(value)
     if text is None or text in NOTHING:
         return None
-    key = norm_key(text)
+    key = choice_key(text)
     if list_name == "strategy":
         if key in strategies:
             return strategies[key]
-        m = _STRATEGY_NO.match(key)
+        m = _STRATEGY_NO.match(norm_key(text))
         if m:
             no = int(m.group(1))
             if plan is None or no in plan.strategies:
