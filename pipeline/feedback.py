@@ -1,0 +1,260 @@
+"""The feedback workbook: the sender's own file with every problem cell marked and explained.
+
+The clerk opens the copy in Excel or LibreOffice and sees a first sheet listing every
+problem (each cell a link that jumps to it), and on their own sheets red (error) or
+amber (warning) cells carrying a comment in Thai with English. The original is never
+touched: the copy is built from its bytes and written atomically beside nothing else.
+Formats openpyxl cannot open (.xls, .xlsb, .ods) are rebuilt from their values.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+import zipfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.hyperlink import Hyperlink
+
+import schemas
+
+from .atomic import write_bytes_atomic
+from .model import FileReport, Problem
+
+try:  # the templates' look, so the copy reads like the template it came from
+    from .xlstyle import FONT_NAME
+except ImportError:  # pragma: no cover - xlstyle is part of the product
+    FONT_NAME = "TH Sarabun New"
+
+PROBLEMS_SHEET = "ปัญหา (Problems)"
+ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")  # red
+WARNING_FILL = PatternFill("solid", fgColor="FFEB9C")  # amber
+HEADER_FILL = PatternFill("solid", fgColor="D9E2F3")
+FIXED_TIME = datetime(2000, 1, 1)  # workbook properties: same report -> same bytes
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_CELL_RE = re.compile(r"^\$?([A-Z]{1,3})\$?(\d{1,7})$")
+_THIN = Side(style="thin", color="A6A6A6")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_COLUMNS = [  # (header, width)
+    ("ลำดับ\nNo.", 6), ("ระดับ\nSeverity", 11), ("แผ่นงาน\nSheet", 20), ("ช่อง\nCell", 8),
+    ("คอลัมน์\nColumn", 24), ("ค่าที่พบ\nValue seen", 18), ("ปัญหา\nProblem", 48),
+    ("วิธีแก้\nFix", 44), ("รหัส\nCode", 22),
+]
+_LINE_HEIGHT = 21.0  # points per line at 14 pt TH Sarabun
+
+
+def feedback_path(report: FileReport, out_dir: Path) -> Path:
+    """out_dir/<stem>-feedback.xlsx (.xlsm when the sender's file keeps macros)."""
+    stem = Path(report.display_name).stem or "file"
+    suffix = ".xlsm" if report.format == "xlsm" else ".xlsx"
+    return Path(out_dir) / f"{stem}-feedback{suffix}"
+
+
+def _text(value: Any) -> str:
+    """Text safe for a cell: no control characters openpyxl rejects."""
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", "" if value is None else str(value))
+
+
+def _set_text(cell: Any, value: Any) -> None:
+    """Write text that stays text: a value seen such as '=1+1' must never become a formula."""
+    cell.value = _text(value)
+    cell.data_type = "s"
+
+
+def _load_copy(report: FileReport) -> Workbook:
+    """The sender's workbook as openpyxl sees it, or rebuilt from values for other formats."""
+    data = Path(report.path).read_bytes()
+    if report.format in ("xlsx", "xlsm"):
+        try:
+            return openpyxl.load_workbook(io.BytesIO(data), keep_vba=report.format == "xlsm",
+                                          rich_text=False)
+        except Exception:  # noqa: BLE001 - fall back to the values we can read
+            pass
+    return _rebuild(report)
+
+
+def _rebuild(report: FileReport) -> Workbook:
+    """A new workbook with the values of the sheets the problems point at (any format)."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    wanted = sorted({p.sheet for p in report.problems if p.sheet and p.sheet != schemas.STAMP_SHEET})
+    try:
+        from python_calamine import CalamineWorkbook
+
+        book = CalamineWorkbook.from_path(str(report.path))
+        names = book.sheet_names
+    except Exception:  # noqa: BLE001 - unreadable: the problems sheet alone is the feedback
+        return wb
+    for name in [n for n in names if n in wanted]:
+        ws = wb.create_sheet(name[:31])
+        try:
+            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception:  # noqa: BLE001
+            continue
+        for r, row in enumerate(rows[:5000], start=1):
+            for c, value in enumerate(row[:100], start=1):
+                if value is None or value == "":
+                    continue
+                cell = ws.cell(row=r, column=c)
+                if isinstance(value, str):
+                    _set_text(cell, value)
+                else:
+                    try:
+                        cell.value = value
+                    except (ValueError, TypeError):
+                        _set_text(cell, value)
+    return wb
+
+
+def _comment_text(problems: list[Problem]) -> str:
+    parts = []
+    for p in problems:
+        parts.append(f"{p.message_th}\n{p.message_en}\n→ {p.fix_th}\n   {p.fix_en}")
+    return _text("\n\n".join(parts))
+
+
+def _mark_cells(wb: Workbook, problems: list[Problem]) -> None:
+    """Fill and comment every problem cell on the sender's sheets."""
+    by_cell: dict[tuple[str, str], list[Problem]] = {}
+    for p in problems:
+        if not p.sheet or not p.cell or p.sheet not in wb.sheetnames:
+            continue
+        m = _CELL_RE.match(p.cell)
+        if not m:
+            continue
+        by_cell.setdefault((p.sheet, f"{m.group(1)}{m.group(2)}"), []).append(p)
+    for (sheet, ref), ps in by_cell.items():
+        ws = wb[sheet]
+        cell = ws[ref]
+        if type(cell).__name__ == "MergedCell":  # a merged area: mark its top-left cell
+            for rng in ws.merged_cells.ranges:
+                if ref in rng:
+                    cell = ws.cell(row=rng.min_row, column=rng.min_col)
+                    break
+        cell.fill = ERROR_FILL if any(p.is_error for p in ps) else WARNING_FILL
+        comment = Comment(_comment_text(ps), "Edu Roll-up")
+        comment.width = 360
+        comment.height = min(60 + 75 * len(ps), 600)
+        cell.comment = comment
+
+
+def _problems_sheet(wb: Workbook, report: FileReport) -> None:
+    ws = wb.create_sheet(PROBLEMS_SHEET, 0)
+    title = Font(name=FONT_NAME, size=16, bold=True, color="1F3864")
+    body = Font(name=FONT_NAME, size=14)
+    bold = Font(name=FONT_NAME, size=14, bold=True)
+    link = Font(name=FONT_NAME, size=14, color="0563C1", underline="single")
+    errors, warnings = len(report.errors), len(report.warnings)
+    _set_text(ws["A1"], f"ผลการตรวจสอบ {report.display_name} (Validation result)")
+    ws["A1"].font = title
+    _set_text(ws["A2"], f"ข้อผิดพลาด {errors} รายการ (errors), คำเตือน {warnings} รายการ "
+                        f"(warnings) — แก้ไขช่องสีแดงแล้วส่งไฟล์เดิมอีกครั้ง "
+                        f"(fix the red cells and send your file again; amber = please check)")
+    ws["A2"].font = body
+    header_row = 4
+    for c, (head, width) in enumerate(_COLUMNS, start=1):
+        cell = ws.cell(row=header_row, column=c)
+        _set_text(cell, head)
+        cell.font = bold
+        cell.fill = HEADER_FILL
+        cell.border = _BORDER
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        ws.column_dimensions[get_column_letter(c)].width = width
+    ws.row_dimensions[header_row].height = 42
+    for i, p in enumerate(report.problems, start=1):
+        r = header_row + i
+        values = [str(i), "ข้อผิดพลาด\n(error)" if p.is_error else "คำเตือน\n(warning)",
+                  p.sheet or "(ทั้งไฟล์ / whole file)", p.cell or "", p.column or "",
+                  p.value or "", f"{p.message_th}\n{p.message_en}", f"{p.fix_th}\n{p.fix_en}",
+                  p.code]
+        lines = max(_lines(v, _COLUMNS[c][1]) for c, v in enumerate(values))
+        ws.row_dimensions[r].height = min(409.0, _LINE_HEIGHT * lines + 4)
+        for c, v in enumerate(values, start=1):
+            cell = ws.cell(row=r, column=c)
+            _set_text(cell, v)
+            cell.font = body
+            cell.border = _BORDER
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.cell(row=r, column=2).fill = ERROR_FILL if p.is_error else WARNING_FILL
+        target = _link_target(wb, p)
+        if target:
+            cell = ws.cell(row=r, column=4)
+            cell.hyperlink = Hyperlink(ref=cell.coordinate, location=target,
+                                       tooltip=_text(f"ไปที่ช่อง / go to {p.where}")[:250])
+            cell.font = link
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+    last = header_row + max(len(report.problems), 1)
+    ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(_COLUMNS))}{last}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{header_row}:{header_row}"
+
+
+def _lines(text: str, width: int) -> int:
+    """Wrapped lines a text needs in a column ``width`` characters wide (Thai marks take no room)."""
+    total = 0
+    for part in str(text).split("\n"):
+        visible = sum(1 for ch in part if unicodedata.category(ch) not in ("Mn", "Me", "Cf"))
+        total += max(1, -(-int(visible * 1.3) // max(width - 1, 1)))
+    return total
+
+
+def _link_target(wb: Workbook, p: Problem) -> str | None:
+    """"'งบประมาณ (Budget)'!F12" for a cell on a visible sheet of the copy."""
+    if not p.sheet or not p.cell or p.sheet not in wb.sheetnames:
+        return None
+    if wb[p.sheet].sheet_state != "visible" or not _CELL_RE.match(p.cell):
+        return None
+    return "'{}'!{}".format(p.sheet.replace("'", "''"), p.cell.replace("$", ""))
+
+
+def _deterministic_zip(data: bytes) -> bytes:
+    """Same members, fixed timestamps: the same report gives byte-identical files."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            zi = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o600 << 16
+            dst.writestr(zi, src.read(info.filename))
+    return out.getvalue()
+
+
+def build_feedback(report: FileReport) -> Workbook:
+    """The annotated copy in memory (not yet saved)."""
+    wb = _load_copy(report)
+    for ws in wb.worksheets:
+        ws.protection.sheet = False  # the template's guard must not stop the highlights
+    _mark_cells(wb, report.problems)
+    _problems_sheet(wb, report)
+    for ws in wb.worksheets:
+        ws.sheet_view.tabSelected = False
+    wb.active = 0
+    wb.worksheets[0].sheet_view.tabSelected = True
+    props = wb.properties
+    props.created = props.modified = FIXED_TIME
+    props.creator = props.lastModifiedBy = "Edu Roll-up"
+    return wb
+
+
+def write_feedback(report: FileReport, out_dir: Path) -> Path:
+    """Write out_dir/<stem>-feedback.xlsx atomically and return its path."""
+    target = feedback_path(report, out_dir)
+    wb = build_feedback(report)
+    buf = io.BytesIO()
+    wb.save(buf)
+    write_bytes_atomic(target, _deterministic_zip(buf.getvalue()))
+    return target
