@@ -630,8 +630,9 @@ def _run_locked(ws: Workspace, send: bool, quiet: bool) -> int:
     if not quiet or rep.busy:
         click.echo(_summary(rep))
     if rep.failures:
-        click.echo(f"บางไฟล์ประมวลผลไม่สำเร็จ จะลองใหม่ในรอบถัดไป (some files failed; they will be "
-                   f"retried next run): ดู (see) {ws.log_dir / 'run.log'}", err=True)
+        click.echo("บางขั้นตอนไม่สำเร็จ จะลองใหม่ในรอบถัดไป (some steps failed; they will be "
+                   "retried next run):\n  " + "\n  ".join(rep.failures)
+                   + f"\nดูรายละเอียดใน (details in) {ws.log_dir / 'run.log'}", err=True)
     return code
 
 
