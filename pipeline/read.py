@@ -29,7 +29,15 @@ from schemas import SUBMISSION_SHEETS, ColumnSpec, SheetSpec
 
 from . import catalog
 from .model import RawCell, RawSheet, RawWorkbook
-from .safety import Inspection, Limits, check_xml_parts, inspect_bytes
+from .safety import (
+    Inspection,
+    Limits,
+    check_xml_parts,
+    inspect_bytes,
+    ods_scan,
+    xlsb_used_cells,
+    xml_is_hostile,
+)
 
 HEADER_SEARCH_ROWS = 20  # rows below the declared header row still searched for it
 FORM_LABEL_COLUMNS = 3  # a form's labels may sit in column A, B or C
@@ -201,11 +209,18 @@ class _Reader:
             if problems:
                 self.wb.problems.extend(problems)
                 return
+            self.prescan_xlsx(insp.zip)
         elif insp.zip is not None and insp.format == "ods":
             problems = check_xml_parts(insp.zip, ["content.xml", "styles.xml"], self.file)
             if problems:
                 self.wb.problems.extend(problems)
                 return
+            # calamine parses every sheet of an .ods when it opens it: bound them all first
+            areas, self.formulas = ods_scan(insp.zip.read("content.xml"))
+            self.check_areas(areas)
+        elif insp.zip is not None and insp.format == "xlsb":
+            self.check_areas({n: xlsb_used_cells(insp.zip.read(n)) for n in insp.zip.namelist()
+                              if n.startswith("xl/worksheets/") and n.endswith(".bin")})
         try:
             self.book = pc.CalamineWorkbook.from_filelike(io.BytesIO(self.data))
         except pc.PasswordError:
@@ -215,22 +230,33 @@ class _Reader:
         self.check_time()
         self.read_sheets()
 
-    def grid(self, name: str) -> list[list[Any]]:
-        """The sheet's values from A1, after the size guards."""
-        if name in self.grids:
-            return self.grids[name]
-        assert self.book is not None
-        zf = self.insp.zip if self.insp else None
-        if zf is not None and name in self.parts and self.parts[name] in zf.namelist():
-            part = self.parts[name]
+    def check_areas(self, areas: dict[str, int]) -> None:
+        for name, area in areas.items():
+            if area > self.limits.max_cells:
+                self.fail("file.too-many-cells",
+                          detail=f"{name}: {area:,} > {self.limits.max_cells:,}")
+
+    def prescan_xlsx(self, zf: zipfile.ZipFile) -> None:
+        """Every sheet part, before calamine: no DTD, used area within the limit, and
+        which cells hold formulas."""
+        present = set(zf.namelist())
+        for name, part in self.parts.items():
+            if part not in present:
+                continue
             xml = zf.read(part)
-            if check_xml_parts(zf, [part], self.file):
+            if xml_is_hostile(xml):
                 self.fail("file.hostile-xml", detail=f"DOCTYPE/ENTITY in {part}")
             area, _ = xlsx_used_cells(xml)
             if area > self.limits.max_cells:
                 self.fail("file.too-many-cells",
                           detail=f"{name}: {area:,} > {self.limits.max_cells:,}")
             self.formulas[name] = xlsx_formulas(xml)
+
+    def grid(self, name: str) -> list[list[Any]]:
+        """The sheet's values from A1, after the size guards."""
+        if name in self.grids:
+            return self.grids[name]
+        assert self.book is not None
         try:
             sheet = self.book.get_sheet_by_name(name)
         except Exception as exc:  # noqa: BLE001
@@ -465,7 +491,7 @@ def read_workbook(path: Path, display_name: str | None = None,
     try:
         _Reader(wb, data, list(sheets), limits).run()
     except _Abort:
-        pass
+        wb.sheets = {}  # a refused file yields no data (the stamp still tells whose it is)
     except Exception as exc:  # noqa: BLE001 - a bad file must never stop the nightly run
         wb.problems.append(catalog.problem(
             "file.unreadable", file=name, detail=f"{type(exc).__name__}: {exc}"[:300]))

@@ -200,6 +200,114 @@ def check_xml_parts(zf: zipfile.ZipFile, names: list[str], file: str) -> list[Pr
     return []
 
 
+# ---- used area before parsing: calamine allocates rows x columns of the used area ----------
+_ODS_TAG = re.compile(
+    rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*?)(/?)>")
+_ODS_ATTR = re.compile(rb'([\w:-]+)="([^"]*)"')
+
+
+def _repeat(attrs: dict[bytes, bytes], name: bytes) -> int:
+    try:
+        return max(1, int(attrs.get(name, b"1")))
+    except ValueError:
+        return 1
+
+
+def ods_scan(content_xml: bytes) -> tuple[dict[str, int], dict[str, dict[str, tuple[str, bool]]]]:
+    """Per sheet of an .ods content.xml: the used area (rows x columns up to the last
+    filled cell, repeats expanded arithmetically, never in memory) and the formula
+    cells (A1 -> (formula, has a saved value))."""
+    import html
+
+    areas: dict[str, int] = {}
+    formulas: dict[str, dict[str, tuple[str, bool]]] = {}
+    sheet = ""
+    row = col = 0
+    row_repeat = 1
+    max_row = max_col = 0
+    row_filled = False
+    for m in _ODS_TAG.finditer(content_xml):
+        closing, tag, attr_text, self_closing = m.groups()
+        if tag == b"table":
+            if closing:
+                areas[sheet] = max_row * max_col
+            else:
+                attrs = dict(_ODS_ATTR.findall(attr_text))
+                sheet = html.unescape(attrs.get(b"table:name", b"").decode("utf-8", "replace"))
+                formulas[sheet] = {}
+                row = col = max_row = max_col = 0
+            continue
+        if tag == b"table-row":
+            if closing:
+                if row_filled:
+                    max_row = row + row_repeat
+                row += row_repeat
+            else:
+                attrs = dict(_ODS_ATTR.findall(attr_text))
+                row_repeat = _repeat(attrs, b"table:number-rows-repeated")
+                col = 0
+                row_filled = False
+                if self_closing:
+                    row += row_repeat
+            continue
+        if closing:
+            continue
+        attrs = dict(_ODS_ATTR.findall(attr_text))
+        n = _repeat(attrs, b"table:number-columns-repeated")
+        filled = (b"office:value-type" in attrs or b"table:formula" in attrs
+                  or not self_closing)
+        if filled:
+            row_filled = True
+            max_col = max(max_col, col + n)
+            formula = attrs.get(b"table:formula")
+            if formula is not None and tag == b"table-cell":
+                from .read import col_letter
+
+                text = html.unescape(formula.decode("utf-8", "replace"))
+                text = "=" + text.split(":", 1)[1].lstrip("=") if text.startswith("of:") else text
+                cached = b"office:value-type" in attrs
+                for k in range(min(n, 1000)):
+                    formulas[sheet][f"{col_letter(col + k)}{row + 1}"] = (text, cached)
+        col += n
+    return areas, formulas
+
+
+def xlsb_used_cells(sheet_bin: bytes) -> int:
+    """Rows x columns of an .xlsb sheet part: the larger of its declared dimension
+    (BrtWsDim) and the bounding box of its row and cell records."""
+    pos, end = 0, len(sheet_bin)
+    rows: list[int] = []
+    max_col = -1
+    area_declared = 0
+    while pos < end:
+        rtype = sheet_bin[pos]
+        pos += 1
+        if rtype & 0x80 and pos < end:
+            rtype = (rtype & 0x7F) | ((sheet_bin[pos] & 0x7F) << 7)
+            pos += 1
+        size = shift = 0
+        for _ in range(4):
+            if pos >= end:
+                break
+            b = sheet_bin[pos]
+            pos += 1
+            size |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                break
+        body = sheet_bin[pos:pos + min(size, 16)]
+        pos += size
+        if rtype == 0 and len(body) >= 4:  # BrtRowHdr: row index
+            rows.append(int.from_bytes(body[:4], "little"))
+        elif 1 <= rtype <= 13 and len(body) >= 4:  # cell records start with the column
+            max_col = max(max_col, int.from_bytes(body[:4], "little"))
+        elif rtype == 148 and len(body) >= 16:  # BrtWsDim
+            r1, r2, c1, c2 = (int.from_bytes(body[i:i + 4], "little") for i in (0, 4, 8, 12))
+            area_declared = (r2 - r1 + 1) * (c2 - c1 + 1)
+    area_found = (max(rows) - min(rows) + 1) * (max_col + 1) if rows and max_col >= 0 else 0
+    return max(area_found, area_declared)
+
+
 def preflight(path: Path, limits: Limits | None = None) -> list[Problem]:
     """Every problem the bytes alone reveal (format, size, zip bomb, encryption, macros).
 
