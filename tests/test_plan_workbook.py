@@ -13,6 +13,7 @@ from openpyxl.worksheet.cell_range import CellRange
 
 import schemas
 from pipeline.cli import main
+from pipeline.plan_load import check_plan, load_plan
 from pipeline.plan_workbook import FORMATTED_ROWS, write_blank_plan, write_plan
 from schemas.choices import AFFILIATIONS, AGENCY_TYPES, DIRECTIONS, UNITS
 
@@ -175,13 +176,25 @@ def test_cli_plan_new_writes_then_refuses_overwrite(tmp_path):
 def test_written_plan_loads_back_to_the_same_plan(tmp_path):
     """The reader (plan_load.py) and this writer agree on the layout: a round trip keeps
     the plan's content, so templates made from either carry the same fingerprint."""
-    plan_load = pytest.importorskip("pipeline.plan_load")
     plan = make_small_plan()
     plan.due_date_overrides = {2: date(2025, 4, 20)}
-    loaded = plan_load.load_plan(write_plan(plan, tmp_path / "2568.xlsx"))
+    path = write_plan(plan, tmp_path / "2568.xlsx")
+    assert check_plan(path) == []
+    loaded = load_plan(path)
     assert loaded.agencies == plan.agencies
     assert loaded.strategies == plan.strategies
     assert loaded.indicators == plan.indicators
     assert loaded.disbursement == plan.disbursement
     assert loaded.due_date_overrides == plan.due_date_overrides
     assert loaded.fingerprint == plan.fingerprint
+
+
+def test_blank_plan_check_names_what_to_fill(tmp_path):
+    """A blank plan is not a valid plan yet: the checker points at the settings to fill
+    in and the empty disbursement targets, by cell."""
+    problems = check_plan(write_blank_plan(2569, tmp_path / "2569.xlsx"))
+    cells = {(p.sheet, p.cell) for p in problems if p.code == "value.required"}
+    settings, disb = schemas.PLAN_SETTINGS.name, schemas.PLAN_DISBURSEMENT.name
+    assert {(settings, "B3"), (settings, "B4"), (settings, "B5")} <= cells
+    assert {(disb, f"B{r}") for r in range(4, 8)} <= cells
+    assert (settings, "B6") not in cells  # the fiscal year is pre-filled
