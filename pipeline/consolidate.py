@@ -127,8 +127,18 @@ def _results_of(conn: sqlite3.Connection, ids: list[int]) -> pd.DataFrame:
     """)
 
 
-def parse_time(text: str | None) -> datetime | None:
-    if not text:
+def blank(value: Any) -> bool:
+    """None, NaN, NA or NaT: what pandas leaves in a cell that holds nothing."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def parse_time(text: Any) -> datetime | None:
+    if blank(text) or not str(text).strip():
         return None
     return datetime.fromisoformat(str(text))
 
@@ -464,7 +474,7 @@ def cross_quarter_findings(cur_lines: pd.DataFrame, prev_lines: pd.DataFrame,
     per_project_cur = cur_g.groupby(["agency_code", "project_code"])[list(MEASURES)].sum()
     rows_of = dict(zip(zip(cur_first["agency_code"], cur_first["project_code"], strict=True),
                        cur_first["row"], strict=True))
-    joined = per_project_cur.join(per_project_prev, how="inner", rsuffix="_prev")
+    joined = per_project_cur.join(per_project_prev.add_suffix("_prev"), how="inner")
     for (agency, project), r in joined.iterrows():
         for m in MEASURES:
             if int(r[m]) < int(r[f"{m}_prev"]):

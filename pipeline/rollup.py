@@ -32,6 +32,7 @@ from .consolidate import (
     MEASURES,
     STATE_LABELS,
     QuarterFigures,
+    blank,
     choice_label,
     consolidate_quarter,
     parse_time,
@@ -119,9 +120,7 @@ class Col:
 
     def value(self, rec: dict[str, Any]) -> Any:
         v = self.key(rec) if callable(self.key) else rec.get(self.key)
-        if v is None:
-            return None
-        if isinstance(v, float) and v != v:  # NaN
+        if blank(v):
             return None
         if self.kind == "money":
             return int(v) / 100  # exact: int/int division is correctly rounded
@@ -138,7 +137,7 @@ def _fmt(fm: Formats, kind: str, total: bool = False) -> Any:
 
 def _put(sheet: Any, row: int, col: int, value: Any, fmt: Any) -> None:
     """Write by type: text always as a string cell, never a formula or link."""
-    if value is None:
+    if blank(value):
         sheet.write_blank(row, col, None, fmt)
     elif isinstance(value, bool):
         sheet.write_string(row, col, "ใช่ (yes)" if value else "ไม่ใช่ (no)", fmt)
@@ -215,12 +214,12 @@ def be_datetime(value: datetime | None) -> str:
 
 
 def be_received(text: Any) -> str | None:
-    t = parse_time(text) if text else None
+    t = parse_time(text)
     return be_datetime(t) if t else None
 
 
 def _flag(v: Any) -> str | None:
-    if v is None or (isinstance(v, float) and v != v):
+    if blank(v):
         return None
     return "ต่ำกว่าเป้า (behind)" if v else "ตามเป้า (on track)"
 
@@ -546,7 +545,7 @@ def _indicators_sheet(sh: Any, fm: Formats, fig: QuarterFigures, sub: str) -> No
     if len(res):
         for r in res.sort_values(["indicator_code", "agency_code"]).to_dict("records"):
             ind = plan_ind.get(r["indicator_code"])
-            val = r["result"] if r["result"] == r["result"] else None
+            val = None if blank(r["result"]) else float(r["result"])
             recs2.append({
                 "indicator_code": r["indicator_code"], "agency_code": r["agency_code"],
                 "agency_name": r["agency_name"], "result": val,
@@ -795,7 +794,7 @@ def _data_sheet(sh: Any, fm: Formats, data: pd.DataFrame, sub: str, csv_path: Pa
             sh.write_column(top + 1, c, [int(v) for v in series], fmt)
         else:
             for r, v in enumerate(series.tolist(), start=top + 1):
-                if v is None or (isinstance(v, float) and v != v) or v == "":
+                if blank(v) or v == "":
                     continue
                 sh.write_string(r, c, str(v), fmt)
     last = top + max(n, 1)
@@ -966,7 +965,7 @@ def _annual_strategies(wb: Any, sh: Any, fm: Formats, plan: Plan, figs: list[Qua
             rec = total_row(fig.budget["strategy"], fig.targets) if is_total else t.loc[k]
             for j, (key, _, _, kind, _) in enumerate(per_q):
                 v = rec[key]
-                v = None if v is None or (isinstance(v, float) and v != v) else v
+                v = None if blank(v) else v
                 if kind == "money" and v is not None:
                     v = int(v) / 100
                 _put(sh, r, 1 + qi * len(per_q) + j, v, _fmt(fm, kind, is_total))
@@ -1022,7 +1021,7 @@ def _annual_indicators(sh: Any, fm: Formats, figs: list[QuarterFigures], sub: st
             row = t.loc[rec["code"]] if t is not None else {}
             for j, (key, _, _, kind, _) in enumerate(per_q):
                 v = row[key] if key in row else None
-                v = None if v is None or (isinstance(v, float) and v != v) else v
+                v = None if blank(v) else v
                 if isinstance(v, (int,)) or hasattr(v, "item"):
                     v = v.item() if hasattr(v, "item") else v
                 _put(sh, r, len(fixed) + qi * len(per_q) + j, v, _fmt(fm, kind))

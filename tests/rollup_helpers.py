@@ -202,3 +202,154 @@ def projects_for(seed: int, n: int = 4, strategies: int = 6) -> list[Project]:
             allocated=alloc, committed=comm, disbursed=disb,
         ))
     return out
+
+
+# ---- a real workspace run through the nightly job --------------------------------------------
+@dataclass
+class Sent:
+    """A report e-mailed in a scenario: its workbook file (kept for recomputing totals)."""
+
+    agency_code: str
+    quarter: int
+    path: Path
+    accepted: bool  # what the scenario expects to count in the roll-up
+
+
+HAZARDS = ['=HYPERLINK("http://evil.example/x","คลิก")', "+66 45 612 345", "-", "@SUM(A1)",
+           "=1+1"]
+
+
+def _project_rows(seed: int, n: int, quarter: int) -> list[tuple]:
+    """Deterministic projects in the run helpers' tuple shape, money as baht text."""
+    from schemas.choices import BUDGET_SOURCES, EXPENDITURE_CATEGORIES
+
+    rows = []
+    for p in projects_for(seed, n):
+        factor = Decimal(quarter) / 2  # Q1 half of Q2: cumulative figures grow
+        disb = (p.disbursed * factor).quantize(Decimal("0.01"))
+        comm = (p.committed * factor).quantize(Decimal("0.01"))
+        if disb + comm > p.allocated:
+            comm = p.allocated - disb
+        src = next(c.th for c in BUDGET_SOURCES if c.key == p.source)
+        cat = next(c.th for c in EXPENDITURE_CATEGORIES if c.key == p.category)
+        rows.append((p.code, p.name, p.strategy, src, cat, str(p.allocated), str(comm),
+                     str(disb)))
+    return rows
+
+
+def _as_text_cells(data: bytes, texts: dict[tuple[int, int], str]) -> bytes:
+    """Put text that looks like a formula into budget cells as string cells (a clerk's
+    typed text, the way Excel keeps it when the cell is formatted as text)."""
+    import io
+
+    from schemas import BUDGET as B
+
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    sh = wb[B.name]
+    for (row, col), text in texts.items():
+        cell = sh.cell(row=row, column=col)
+        cell.value = text
+        cell.data_type = "s"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def build_run_workspace(root: Path, sent_dir: Path) -> tuple:
+    """A small workspace where agencies e-mail Q1 and Q2 reports (one resubmitted, one
+    late, one rejected, one missing, typed text that looks like formulas), and the
+    nightly job runs. Returns (ws, plan, [Sent])."""
+    from datetime import datetime
+
+    from run_helpers import ICT, drop_email, filled_report, report_email, run_cli, small_workspace
+
+    ws, plan = small_workspace(root)
+    sent_dir.mkdir(parents=True, exist_ok=True)
+    codes = sorted(plan.agencies)  # 1033530001, 1033530002, 1333000101, 2033000201, 33010000
+    a1, a2, a3, a4, a5 = codes
+    results = {"1.1": 96.5, "2.1": 49.0, "4.1": 3, "6.1": 91.25}
+    sent: list[Sent] = []
+    n = 0
+
+    def send(code: str, q: int, rows: list[tuple], when: datetime, accepted: bool,
+             texts: dict | None = None, res: dict | None = None) -> None:
+        nonlocal n
+        n += 1
+        data = filled_report(plan, code, q, rows, res or results)
+        if texts:
+            data = _as_text_cells(data, texts)
+        name = f"report-{code}-Q{q}-{n}.xlsx"
+        (sent_dir / name).write_bytes(data)
+        sent.append(Sent(code, q, sent_dir / name, accepted))
+        drop_email(ws, f"mail-{n:02d}.eml", report_email(
+            plan.agencies[code].sender_emails[0], name, data, when, f"<m{n}@school.example.th>"))
+
+    # Q1 (due 15 Jan 2025): four agencies on time
+    for i, code in enumerate((a1, a2, a3, a4)):
+        send(code, 1, _project_rows(i + 1, 4, 1), datetime(2025, 1, 8 + i, 10, tzinfo=ICT),
+             True)
+    run_cli(ws)
+    # Q2 (due 15 Apr 2025)
+    send(a1, 2, _project_rows(1, 4, 2), datetime(2025, 4, 9, 9, tzinfo=ICT), True,
+         texts={(5, 2): HAZARDS[0], (6, 2): HAZARDS[1], (7, 10): HAZARDS[2],
+                (8, 10): HAZARDS[3], (5, 10): HAZARDS[4]})
+    first = _project_rows(2, 4, 2)
+    send(a2, 2, first, datetime(2025, 4, 10, 9, tzinfo=ICT), False)  # superseded below
+    second = list(first)
+    p = list(second[0])
+    p[7] = "1.00"  # disbursed fell below Q1's: a cross-quarter warning
+    second[0] = tuple(p)
+    send(a2, 2, second, datetime(2025, 4, 14, 15, tzinfo=ICT), True)
+    send(a3, 2, _project_rows(3, 4, 2), datetime(2025, 4, 17, 11, tzinfo=ICT), True)  # late
+    send(a4, 2, _project_rows(4, 4, 2), datetime(2025, 4, 12, 8, tzinfo=ICT), False,
+         texts={(6, 6): "หนึ่งแสน"})  # allocated not a number: rejected
+    # a5 never sends Q2 (nor Q1)
+    result = run_cli(ws)
+    assert result.exit_code == 0, result.output
+    return ws, plan, sent
+
+
+_SCENARIO: dict[str, Path] = {}
+
+
+def scenario_copy(tmp_path_factory: object, target: Path) -> tuple:
+    """A private copy of the run scenario (built once per test process: the nightly job
+    runs twice there, which takes seconds). Returns (ws, plan, [Sent])."""
+    import pickle
+    import shutil
+
+    from pipeline.workspace import Workspace
+
+    if "root" not in _SCENARIO:
+        base = tmp_path_factory.mktemp("rollup-scenario")  # type: ignore[attr-defined]
+        ws, plan, sent = build_run_workspace(base / "ws", base / "sent")
+        (base / "sent.pickle").write_bytes(pickle.dumps(
+            [(s.agency_code, s.quarter, s.path.name, s.accepted) for s in sent]))
+        _SCENARIO["root"] = base
+    base = _SCENARIO["root"]
+    shutil.copytree(base, target, dirs_exist_ok=True, copy_function=shutil.copy2)
+    from conftest import make_small_plan
+
+    ws = Workspace.open(target / "ws")
+    sent = [Sent(c, q, target / "sent" / name, ok)
+            for c, q, name, ok in pickle.loads((target / "sent.pickle").read_bytes())]
+    return ws, make_small_plan(), sent
+
+
+def budget_of_file(path: Path) -> list[dict]:
+    """The budget rows of a filled report, money as Decimal baht (openpyxl, not our code)."""
+    from schemas import BUDGET as B
+
+    wb = openpyxl.load_workbook(path)
+    sh = wb[B.name]
+    names = [c.name for c in B.columns]
+    out = []
+    for row in range(B.header_row + 1, sh.max_row + 1):
+        vals = {n: sh.cell(row, j).value for j, n in enumerate(names, start=1)}
+        if vals["project_code"] in (None, ""):
+            continue
+        for m in ("allocated", "committed", "disbursed"):
+            vals[m] = Decimal(str(vals[m] if vals[m] is not None else 0))
+        vals["strategy_no"] = int(str(vals["strategy"]).split(".")[0])
+        out.append(vals)
+    return out
