@@ -181,7 +181,7 @@ def print_status(rows: list[dict]) -> None:
 def print_history(rows: list[dict]) -> None:
     """A readable Thai/English table of one agency's submissions, with a totals line."""
     headers = ["#", "ปี/FY", "ไตรมาส/Q", "สถานะ/Status", "ได้รับ/Received", "ไฟล์/File",
-               "ปัญหา/Problems"]
+               "ผิด/สังเกต Err/Warn"]
     body = []
     for r in rows:
         th, en = STATUS_LABELS.get(r["status"], (r["status"], r["status"]))
