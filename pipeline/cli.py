@@ -84,12 +84,19 @@ def plan_check(plan_file: Path, as_json: bool) -> None:
 def template(fiscal_year: int, quarter: int, agency_codes: tuple[str, ...], all_agencies: bool,
              out_dir: Path, plan_file: Path | None, workspace_dir: Path) -> None:
     """Write one pre-filled report template per agency."""
-    from .plan_load import load_plan
+    from .plan_load import PlanError, load_plan
     from .templates import write_templates
 
     if bool(agency_codes) == all_agencies:
         raise click.UsageError("give --agency CODE or --all / ระบุ --agency หรือ --all")
-    plan_obj = load_plan(plan_file or Workspace.open(workspace_dir).plan_file(fiscal_year))
+    plan_path = plan_file or Workspace.open(workspace_dir).plan_file(fiscal_year)
+    try:
+        plan_obj = load_plan(plan_path)
+    except PlanError as exc:  # a missing or broken plan: say where, no traceback
+        from .report import print_problems
+
+        print_problems(plan_path.name, exc.problems)
+        sys.exit(1)
     unknown = [c for c in agency_codes if c not in plan_obj.agencies]
     if unknown:
         raise click.UsageError(f"unknown agency / ไม่พบหน่วยงาน: {', '.join(unknown)}")

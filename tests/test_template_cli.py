@@ -68,3 +68,23 @@ def test_usage_errors(workspace, tmp_path):
                       "--workspace", str(workspace))
     assert bad_quarter.exit_code == 2
     assert not Path(out).exists()
+
+
+def test_missing_or_broken_plan_is_reported_not_a_traceback(tmp_path):
+    out = tmp_path / "out"
+    missing = run("--fy", "2569", "--quarter", "1", "--all", "--out", str(out),
+                  "--workspace", str(tmp_path))
+    assert missing.exit_code == 1
+    assert missing.exception is None or isinstance(missing.exception, SystemExit)
+    assert "2569.xlsx" in missing.output
+    broken = tmp_path / "plan" / "2568.xlsx"
+    broken.parent.mkdir()
+    wb = openpyxl.Workbook()
+    wb.active.title = "ไม่ใช่แผน"
+    wb.save(broken)
+    result = run("--fy", "2568", "--quarter", "1", "--all", "--out", str(out),
+                 "--workspace", str(tmp_path))
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)
+    assert "2568.xlsx" in result.output
+    assert not out.exists()
