@@ -169,7 +169,12 @@ def _inspect_zip(data: bytes, file: str, limits: Limits) -> Inspection:
         else:
             ext = False
         macros = any(n.lower().endswith("vbaproject.bin") for n in names)
-        fmt = "xlsb" if "xl/workbook.bin" in names else ("xlsm" if macros else "xlsx")
+        try:
+            types = zf.read("[Content_Types].xml")[:20000] if "[Content_Types].xml" in names else b""
+        except Exception:  # noqa: BLE001 - a damaged member is judged when it is read
+            types = b""
+        macro_enabled = macros or b"macroEnabled.main" in types
+        fmt = "xlsb" if "xl/workbook.bin" in names else ("xlsm" if macro_enabled else "xlsx")
         insp = Inspection(fmt, zip=zf, has_macros=macros, external_links=ext)
         if macros:
             insp.problems.append(_problem("file.macros", file))
@@ -263,13 +268,32 @@ def ods_scan(content_xml: bytes) -> tuple[dict[str, int], dict[str, dict[str, tu
             if formula is not None and tag == b"table-cell":
                 from .read import col_letter
 
-                text = html.unescape(formula.decode("utf-8", "replace"))
-                text = "=" + text.split(":", 1)[1].lstrip("=") if text.startswith("of:") else text
+                text = ods_formula_text(html.unescape(formula.decode("utf-8", "replace")))
                 cached = b"office:value-type" in attrs
                 for k in range(min(n, 1000)):
                     formulas[sheet][f"{col_letter(col + k)}{row + 1}"] = (text, cached)
         col += n
     return areas, formulas
+
+
+_ODS_REF = re.compile(r"\[\$?([^\]]*)\]")
+
+
+def ods_formula_text(text: str) -> str:
+    """OpenFormula as a spreadsheet user reads it: 'of:=[.F5]/2' -> '=F5/2'."""
+    if text.startswith(("of:", "oooc:", "msoxl:")):
+        text = text.split(":", 1)[1]
+
+    def ref(m: re.Match[str]) -> str:
+        parts = [p.lstrip("$") for p in m.group(1).split(":")]
+        out = []
+        for p in parts:
+            sheet, _, cell = p.rpartition(".")
+            out.append(f"{sheet.strip('$')}!{cell}" if sheet else cell)
+        return ":".join(out)
+
+    text = _ODS_REF.sub(ref, text)
+    return text if text.startswith("=") else "=" + text
 
 
 def xlsb_used_cells(sheet_bin: bytes) -> int:
