@@ -42,7 +42,9 @@ STRATEGIES = [
 
 _SCHOOLS = frozenset({"school", "private_school", "municipal_school", "bpp_school"})
 _LEARNERS = _SCHOOLS | {"vocational", "nfe_centre"}
-_OFFICES = frozenset({"area_office", "office"})
+# Not "office": its Thai label "สำนักงาน/หน่วยงานอื่น" holds a "/", which the plan loader
+# reads as a list separator in the indicators' agency-types column.
+_OFFICES = frozenset({"area_office"})
 
 # (code, name, unit, direction, strategy, agency types or None, target, previous, min, max)
 INDICATORS: list[tuple] = [
@@ -77,7 +79,7 @@ INDICATORS: list[tuple] = [
     ("5.2", "ค่าใช้จ่ายไฟฟ้าเฉลี่ยต่อเดือน", "baht", "lower", 5, _LEARNERS,
      15000.0, 16850.0, 0.0, 500000.0),
     ("6.1", "ร้อยละการเบิกจ่ายงบประมาณตามแผน", "percent", "higher", 6,
-     frozenset({"area_office", "vocational", "office"}), 90.0, 92.2, 0.0, 100.0),
+     frozenset({"area_office", "vocational"}), 90.0, 92.2, 0.0, 100.0),
     ("6.2", "คะแนนการประเมินคุณธรรมและความโปร่งใสในการดำเนินงาน (ITA)", "mean_score", "higher",
      6, _OFFICES | {"vocational"}, 90.0, 88.5, 0.0, 100.0),
     ("6.3", "ร้อยละของสถานศึกษาที่มีระบบประกันคุณภาพภายในระดับดีขึ้นไป", "percent", "higher", 6,
