@@ -164,6 +164,7 @@ def _write_settings(ws: Worksheet, spec: SheetSpec, values: dict[str, Any]) -> N
         label.fill = xs.FORM_LABEL_FILL
         cell = ws.cell(row=row, column=2, value=_cell_value(col.kind, values.get(col.name)))
         xs.style_cell(cell, locked=False, number_format=xs.number_format_for(col.kind))
+        cell.alignment = xs.FORM_VALUE_ALIGN
         xs.set_row_height(ws, row, xs.lines_needed(col.header, 38))
         if col.help_th or col.help_en:
             dv = xs.prompt_only(col.th, xs.prompt_text(col.help_th, col.help_en))

@@ -66,9 +66,9 @@ BE_DATE_FORMAT = "[$-107041E]d mmm yyyy;@"
 PAGE_A4 = 9
 LINE_HEIGHT = 22.5  # points per line at 14 pt TH Sarabun (Laksaman is as tall)
 
-# Excel limits for data-validation messages
-PROMPT_TITLE_MAX = 32
-PROMPT_MAX = 255
+# Excel's limits for data-validation texts: longer ones make Excel "repair" the file
+PROMPT_TITLE_MAX = 32  # also the error title
+PROMPT_MAX = 255  # also the error message
 
 
 def style_cell(cell, *, locked: bool, number_format: str | None = None,
@@ -154,7 +154,7 @@ def list_validation(formula: str, title: str, text: str) -> DataValidation:
     dv = DataValidation(type="list", formula1=formula, allow_blank=True)
     dv.showErrorMessage = True
     dv.errorStyle = "stop"
-    dv.errorTitle = "เลือกจากรายการ / Pick from the list"
+    dv.errorTitle = "เลือกจากรายการ / Pick one"
     dv.error = "กรุณาเลือกค่าจากรายการที่กำหนด\nPlease pick a value from the dropdown list."
     return with_prompt(dv, title, text or "เลือกจากรายการ\nPick from the list")
 

@@ -130,6 +130,15 @@ def test_dropdowns_point_at_lists_sheet(plan_wb):
     assert dv.prompt.startswith("คั่นหลายอีเมลด้วย")
 
 
+def test_validation_texts_within_excel_limits(plan_wb):
+    for ws in plan_wb.worksheets:
+        for dv in ws.data_validations.dataValidation:
+            assert dv.promptTitle is None or len(dv.promptTitle) <= 32, dv.promptTitle
+            assert dv.errorTitle is None or len(dv.errorTitle) <= 32, dv.errorTitle
+            assert dv.prompt is None or len(dv.prompt) <= 255
+            assert dv.error is None or len(dv.error) <= 255
+
+
 def test_same_plan_same_bytes(tmp_path):
     a = write_plan(make_small_plan(), tmp_path / "a.xlsx").read_bytes()
     b = write_plan(make_small_plan(), tmp_path / "b.xlsx").read_bytes()

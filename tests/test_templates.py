@@ -240,3 +240,18 @@ def test_unknown_quarter_or_agency_refused():
         build_template(plan, SCHOOL, 5)
     with pytest.raises(KeyError):
         build_template(plan, "9999999999", 1)
+
+
+def test_validation_texts_within_excel_limits():
+    """Excel declares a file corrupt when a validation title exceeds 32 characters or a
+    message 255: check every one in every agency's template."""
+    plan = make_small_plan()
+    for code in plan.agencies:
+        wb = saved(build_template(plan, code, 3))
+        for ws in wb.worksheets:
+            for dv in ws.data_validations.dataValidation:
+                for title in (dv.promptTitle, dv.errorTitle):
+                    assert title is None or len(title) <= 32, title
+                for text in (dv.prompt, dv.error):
+                    assert text is None or len(text) <= 255, text
+                assert dv.showInputMessage and dv.prompt
