@@ -215,7 +215,8 @@ class Sent:
     accepted: bool  # what the scenario expects to count in the roll-up
 
 
-HAZARDS = ['=HYPERLINK("http://evil.example/x","คลิก")', "+66 45 612 345", "-", "@SUM(A1)",
+HTML_HAZARD = '<b onmouseover="alert(1)">ห้าพัน</b>'
+HAZARDS = ['=HYPERLINK("http://evil.example/x","คลิก")', "+66 45 612 345", "-งดจัดกิจกรรม-", "@SUM(A1)",
            "=1+1"]
 
 
@@ -302,7 +303,7 @@ def build_run_workspace(root: Path, sent_dir: Path) -> tuple:
     send(a2, 2, second, datetime(2025, 4, 14, 15, tzinfo=ICT), True)
     send(a3, 2, _project_rows(3, 4, 2), datetime(2025, 4, 17, 11, tzinfo=ICT), True)  # late
     send(a4, 2, _project_rows(4, 4, 2), datetime(2025, 4, 12, 8, tzinfo=ICT), False,
-         texts={(6, 6): "หนึ่งแสน"})  # allocated not a number: rejected
+         texts={(6, 6): "หนึ่งแสน", (7, 6): HAZARDS[0], (8, 7): HTML_HAZARD})  # rejected
     # a5 never sends Q2 (nor Q1)
     result = run_cli(ws)
     assert result.exit_code == 0, result.output
