@@ -370,7 +370,8 @@ class _SheetNormaliser:
         sf.unparsed.add((column.name, row))
 
     def percent_ok(self, cells: dict[str, RawCell]) -> bool:
-        """A '%' is fine in an indicator's result when the indicator is a percentage."""
+        """A '%' is fine in an indicator's figures when the indicator is a percentage
+        (known from the plan by its code, else from the row's unit cell)."""
         if self.plan is not None and "indicator_code" in cells:
             code = clean_text(cells["indicator_code"].value)
             ind = self.plan.indicators.get(code or "")
@@ -387,8 +388,8 @@ class _SheetNormaliser:
         if kind == INT:
             return to_int(value), None
         if kind == NUMBER:
-            return to_float(value, allow_percent=self.spec.key == "indicators"
-                            and column.name == "result" and self.percent_ok(cells)), None
+            percent = isinstance(value, str) and value.rstrip().endswith("%")
+            return to_float(value, allow_percent=percent and self.percent_ok(cells)), None
         if kind == PERCENT:
             return to_float(value, allow_percent=True), None
         if kind == DATE:

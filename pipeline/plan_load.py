@@ -232,7 +232,7 @@ class _Checker:
             q = int(r["quarter"])
             for name in ("overall_pct", "current_pct", "capital_pct"):
                 v = _f(r.get(name))
-                if v is None:
+                if v is None or not 0 <= v <= 100:  # out of range: the column check says so
                     continue
                 before = previous.get(name)
                 if before is not None and v < before[1]:
