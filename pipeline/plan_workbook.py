@@ -186,11 +186,10 @@ def _write_table(ws: Worksheet, spec: SheetSpec, rows: list[dict[str, Any]],
         ws.column_dimensions[letter].width = col.width
         xs.style_header(ws.cell(row=hr, column=j, value=col.header))
         header_lines = max(header_lines, xs.lines_needed(col.header, col.width))
-        fmt = xs.number_format_for(col.kind)
-        for r in range(first, last + 1):
-            data = rows[r - first] if r - first < len(rows) else {}
-            cell = ws.cell(row=r, column=j, value=_cell_value(col.kind, data.get(col.name)))
-            xs.style_cell(cell, locked=False, number_format=fmt, wrap=col.width >= 30)
+        xs.style_column(ws, j, first, last, locked=False,
+                        number_format=xs.number_format_for(col.kind), wrap=col.width >= 30)
+        for r in range(first, first + len(rows)):
+            cell = ws.cell(row=r, column=j, value=_cell_value(col.kind, rows[r - first].get(col.name)))
             if isinstance(cell.value, str):
                 row_lines[r - first] = max(row_lines[r - first],
                                            xs.lines_needed(cell.value, col.width))

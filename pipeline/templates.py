@@ -209,10 +209,8 @@ def _write_budget(ws: Worksheet, plan: Plan, lists: xs.ListsSheet) -> None:
     for r in range(first, last + 1):
         xs.set_row_height(ws, r, 1)
     for j, col in enumerate(spec.columns, start=1):
-        fmt = xs.number_format_for(col.kind)
-        for r in range(first, last + 1):
-            xs.style_cell(ws.cell(row=r, column=j), locked=False, number_format=fmt,
-                          wrap=col.width >= 30)
+        xs.style_column(ws, j, first, last, locked=False,
+                        number_format=xs.number_format_for(col.kind), wrap=col.width >= 30)
         letter = get_column_letter(j)
         rng = f"{letter}{first}:{letter}{last}"
         if col.choices:

@@ -9,6 +9,7 @@ unchanged files and a template can be re-issued without looking "new").
 
 from __future__ import annotations
 
+import copy
 import io
 import math
 import re
@@ -81,6 +82,21 @@ def style_cell(cell, *, locked: bool, number_format: str | None = None,
     cell.alignment = WRAP_TOP if wrap else LEFT_TOP
     if number_format:
         cell.number_format = number_format
+
+
+def style_column(ws: Worksheet, column: int, first: int, last: int, *, locked: bool,
+                 number_format: str | None = None, wrap: bool = False) -> None:
+    """Style a column's cells from ``first`` to ``last`` like :func:`style_cell`.
+
+    Styles the first cell and copies its style record to the others: assigning fonts,
+    fills and borders cell by cell costs openpyxl a hash per attribute (a 150-row budget
+    table took 0.25 s; copying takes a few ms)."""
+    if last < first:
+        return
+    model = ws.cell(row=first, column=column)
+    style_cell(model, locked=locked, number_format=number_format, wrap=wrap)
+    for r in range(first + 1, last + 1):
+        ws.cell(row=r, column=column)._style = copy.copy(model._style)
 
 
 def style_header(cell) -> None:
