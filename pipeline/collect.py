@@ -233,12 +233,12 @@ def message_arrivals(raw: bytes, *, source: str, source_path: str, size: int,
 
 # ---- the inbox ----------------------------------------------------------------------------------
 def _scan(folder: str, rel: str) -> Iterator[tuple[str, str, os.DirEntry[str]]]:
-    """(kind, relative path, entry) below ``folder``, sorted; hidden and lock files, links
-    and anything not a plain file or folder skipped. os.scandir keeps a rerun over tens of
-    thousands of items to one stat call each."""
+    """(kind, relative path, entry) below ``folder``, files before folders, by name; hidden
+    and lock files, links and anything not a plain file or folder skipped. os.scandir keeps
+    a rerun over tens of thousands of items to one stat call each."""
     try:
         with os.scandir(folder) as it:
-            entries = sorted(it, key=lambda e: e.name)
+            entries = sorted(it, key=lambda e: (e.is_dir(follow_symlinks=False), e.name))
     except OSError:
         return
     for entry in entries:
