@@ -39,9 +39,13 @@ def _load_plan(ws: Workspace, fy: int) -> Plan | None:
     path = ws.plan_file(fy)
     if not path.exists():
         return None
-    from .plan_load import load_plan
+    from .plan_load import PlanError, load_plan
 
-    return load_plan(path)
+    try:
+        return load_plan(path)
+    except PlanError as exc:
+        raise click.ClickException(
+            f"{exc}\nตรวจแผนด้วย / check the plan with: edurollup plan check {path}") from exc
 
 
 def _ledger_rows(ws: Workspace, query: str, *args: Any) -> list[dict[str, Any]]:
