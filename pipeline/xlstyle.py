@@ -108,16 +108,37 @@ def style_header(cell) -> None:
 
 
 def lines_needed(text: str, width: float) -> int:
-    """A rough count of wrapped lines, so header rows are tall enough (Excel does not
-    grow row heights on open)."""
-    per_line = max(width * 0.95, 4.0)
-    return sum(max(1, math.ceil(_visible_len(part) / per_line)) for part in str(text).split("\n"))
+    """A rough count of wrapped lines (greedy word wrap), so rows are tall enough:
+    Excel does not grow row heights when it opens a file."""
+    capacity = max(width * 0.95, 4.0)  # character widths per line of a ``width`` column
+    total = 0
+    for part in str(text).split("\n"):
+        lines, used = 1, 0.0
+        for word in part.split(" "):
+            n = _visible_len(word)
+            if used and used + 1 + n <= capacity:
+                used += 1 + n
+            elif not used and n <= capacity:
+                used = n
+            else:
+                if used:
+                    lines += 1
+                extra = max(0, math.ceil(n / capacity) - 1)
+                lines += extra
+                used = n - extra * capacity
+        total += lines
+    return total
 
 
-def _visible_len(text: str) -> int:
-    """Characters that take horizontal space: Thai vowel and tone marks above or below a
-    consonant do not."""
-    return sum(1 for ch in text if unicodedata.category(ch) not in ("Mn", "Me"))
+def _visible_len(text: str) -> float:
+    """The width of ``text`` in average characters: Thai vowel and tone marks above or
+    below a consonant take no space; Thai letters and capitals are a little wider."""
+    width = 0.0
+    for ch in text:
+        if unicodedata.category(ch) in ("Mn", "Me"):
+            continue
+        width += 1.15 if "\u0e00" <= ch <= "\u0e7f" or ch.isupper() else 1.0
+    return width
 
 
 def set_row_height(ws: Worksheet, row: int, lines: int) -> None:
