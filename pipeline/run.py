@@ -376,10 +376,10 @@ class NightlyRun:
         write_text_atomic(self._digests_path(), json.dumps(digests, indent=1, sort_keys=True))
 
     def rollups(self, ledger: Any) -> dict[str, str]:
-        """Rebuild the roll-ups whose inputs changed; returns every period's key."""
-        from .consolidate import record_cross_quarter_problems
-        from .rollup import write_annual_report, write_quarter_rollup
+        """Rebuild the roll-ups whose inputs changed; returns every period's key.
 
+        consolidate/rollup are imported only when something must be rebuilt: an idle night
+        stays near-instant."""
         digests = self.load_digests()
         keys: dict[str, str] = {}
         years: dict[int, list[str]] = {}
@@ -388,11 +388,8 @@ class NightlyRun:
             if fy not in plan_sha:
                 continue  # no plan for that year: its files are quarantined, nothing to roll up
             subs = ledger.submissions(fy=fy, quarter=q)
-            plan_q_open = any(s["status"] in ("accepted", "superseded") for s in subs)
-            if not plan_q_open:
-                plan = self.plans.get(fy)
-                if plan is None or q not in plan.open_quarters:
-                    continue
+            if not any(s["status"] in ("accepted", "superseded", "rejected") for s in subs):
+                continue  # only quarantined files (quarter not open, spoofed): nothing to show
             parts = [ledger.period_digest(fy, q), plan_sha[fy]]
             if q > 1:
                 parts.append(ledger.period_digest(fy, q - 1))
@@ -404,6 +401,9 @@ class NightlyRun:
             if digests.get(name) == key and ws_has(self.ws.rollup_dir(fy, q)):
                 continue
             try:
+                from .consolidate import record_cross_quarter_problems
+                from .rollup import write_quarter_rollup
+
                 record_cross_quarter_problems(ledger, fy, q)
                 path = write_quarter_rollup(self.ws, fy, q)
             except Exception as exc:  # keep going: other quarters, replies, the report
@@ -421,6 +421,8 @@ class NightlyRun:
             if digests.get(name) == key and ws_has(self.ws.rollup_dir(fy)):
                 continue
             try:
+                from .rollup import write_annual_report
+
                 path = write_annual_report(self.ws, fy)
             except Exception as exc:
                 self._failed(f"annual report {fy}", exc)
@@ -433,8 +435,6 @@ class NightlyRun:
 
     def status_page(self, keys: dict[str, str]) -> None:
         """The status page of the latest quarter, rewritten only when a roll-up key moved."""
-        from .status_page import write_status_page
-
         quarters = sorted((int(k.split("-Q")[0]), int(k.split("-Q")[1]))
                           for k in keys if "-Q" in k)
         if not quarters:
@@ -446,6 +446,8 @@ class NightlyRun:
         if digests.get("status-page") == key and target.exists():
             return
         try:
+            from .status_page import write_status_page
+
             path = write_status_page(self.ws, fy, q, datetime.now(UTC))
         except Exception as exc:
             self._failed("status page", exc)
