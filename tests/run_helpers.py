@@ -153,18 +153,34 @@ def subprocess_run(ws: Workspace, *args: str, env: dict[str, str] | None = None,
                             text=True)
 
 
-# ---- the demo province, built once per test session -----------------------------------------
+# ---- the demo province, built and run once per test session -------------------------------
 @pytest.fixture(scope="session")
-def demo_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A demo workspace built (not run) once; copy it with :func:`copy_demo`."""
-    from pipeline.demo import build_demo
+def demo_ran(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, int]:
+    """`edurollup demo --workspace DIR` (build + nightly run) once: (root, output, exit code).
 
-    root = tmp_path_factory.mktemp("demo-source")
-    build_demo(Workspace.open(root))
+    Tests copy it (:func:`copy_tree`) before changing anything.
+    """
+    root = tmp_path_factory.mktemp("demo-ran")
+    result = CliRunner().invoke(main, ["demo", "--workspace", str(root)], catch_exceptions=False)
+    return root, result.output, result.exit_code
+
+
+@pytest.fixture(scope="session")
+def demo_built(demo_ran: tuple[Path, str, int], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo workspace as built, before any run: demo_ran without state/ and outbox/."""
+    root = tmp_path_factory.mktemp("demo-built")
+    copy_tree(demo_ran[0], root, ignore=shutil.ignore_patterns("state", "outbox"))
     return root
 
 
-def copy_demo(source: Path, target: Path) -> Workspace:
-    """A fresh copy of the built demo workspace (inbox mtimes kept: they are receipt times)."""
-    shutil.copytree(source, target, dirs_exist_ok=True, copy_function=shutil.copy2)
+def copy_tree(source: Path, target: Path, ignore=None) -> Workspace:
+    """A copy with mtimes kept (inbox mtimes are receipt times and inbox-item keys)."""
+    shutil.copytree(source, target, dirs_exist_ok=True, copy_function=shutil.copy2,
+                    ignore=ignore)
     return Workspace.open(target)
+
+
+def manifest(root: Path) -> dict:
+    import json
+
+    return json.loads((root / "demo-manifest.json").read_text("utf-8"))

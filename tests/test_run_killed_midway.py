@@ -1,0 +1,99 @@
+"""kill -9 at several points of the nightly run (a real SIGKILL of a real process, through the
+EDUROLLUP_CRASH_AT test hook), then a plain rerun: every manifest file is recorded exactly
+once and the outbox equals the one of a run that never crashed."""
+
+from __future__ import annotations
+
+import re
+import signal
+import sqlite3
+from pathlib import Path
+
+import pytest
+from run_helpers import (  # noqa: F401 (session fixtures)
+    copy_tree,
+    demo_built,
+    demo_ran,
+    manifest,
+    subprocess_run,
+)
+
+pytestmark = pytest.mark.slow
+
+
+def _ledger(root: Path) -> dict:
+    con = sqlite3.connect(root / "state" / "ledger.sqlite")
+    con.row_factory = sqlite3.Row
+    try:
+        subs = [dict(r) for r in con.execute("SELECT * FROM submissions ORDER BY id")]
+        by_id = {s["id"]: s["sha256"] for s in subs}
+        arrivals = sorted((r["sha256"], r["source_path"], r["part_index"], by_id.get(
+            r["submission_id"])) for r in con.execute("SELECT * FROM arrivals"))
+        return {
+            "submissions": sorted(
+                (s["sha256"], s["status"], s["agency_code"], s["fiscal_year"], s["quarter"],
+                 s["late"], s["errors"], s["warnings"], s["feedback_path"],
+                 by_id.get(s["superseded_by"])) for s in subs),
+            "arrivals": arrivals,
+            "problems": sorted((by_id[r["submission_id"]], r["code"], r["sheet"] or "",
+                                r["cell"] or "") for r in con.execute("SELECT * FROM problems")),
+            "budget_lines": con.execute("SELECT COUNT(*) FROM budget_lines").fetchone()[0],
+            "indicator_results": con.execute(
+                "SELECT COUNT(*) FROM indicator_results").fetchone()[0],
+            "inbox_items": con.execute("SELECT COUNT(*) FROM inbox_items").fetchone()[0],
+            "integrity": con.execute("PRAGMA integrity_check").fetchone()[0],
+        }
+    finally:
+        con.close()
+
+
+_DATE = re.compile(rb"^Date: .*\n", re.M)
+
+
+def _outbox(root: Path) -> dict[str, bytes]:
+    """Outbox content; the run's own clock is left out (run reports are named by it, the
+    status page shows it, a reply's Date is the ledger's decision time)."""
+    out = {}
+    for p in sorted((root / "outbox").rglob("*")):
+        if not p.is_file():
+            continue
+        rel = p.relative_to(root / "outbox").as_posix()
+        if rel.startswith("runs/"):
+            continue
+        data = p.read_bytes()
+        if rel == "status.html":
+            data = b"present"
+        elif rel.endswith(".eml"):
+            data = _DATE.sub(b"", data, count=1)
+        out[rel] = data
+    return out
+
+
+@pytest.mark.parametrize("crash_at", ["after-archive:3", "after-ledger:120", "during-rollup"])
+def test_rerun_after_kill_completes_the_work(crash_at, demo_built, demo_ran, tmp_path):  # noqa: F811
+    reference_root = demo_ran[0]
+    ws = copy_tree(demo_built, tmp_path / "ws")
+
+    crashed = subprocess_run(ws, env={"EDUROLLUP_CRASH_AT": crash_at})
+    assert crashed.returncode == -signal.SIGKILL, (crashed.returncode, crashed.stderr[-2000:])
+    # the kill left its marks: something was archived and the work is unfinished
+    assert any((ws.root / "state" / "archive").rglob("*.*"))
+    assert not (ws.root / "outbox" / "runs").exists() or not any(
+        (ws.root / "outbox" / "runs").glob("*.json"))
+
+    rerun = subprocess_run(ws)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+
+    got, want = _ledger(ws.root), _ledger(reference_root)
+    assert got["integrity"] == "ok"
+    shas = [s[0] for s in got["submissions"]]
+    assert len(shas) == len(set(shas))  # no file counted twice
+    assert len(got["arrivals"]) == len(set(got["arrivals"]))
+    for f in manifest(ws.root)["files"]:
+        assert f["sha256"] in shas, f["path"]
+    assert got == want
+
+    assert _outbox(ws.root) == _outbox(reference_root)
+    # and a third run has nothing left to do
+    third = subprocess_run(ws)
+    assert third.returncode == 0 and "nothing new" in (ws.log_dir / "run.log").read_text("utf-8")
