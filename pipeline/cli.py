@@ -118,11 +118,16 @@ def template(fiscal_year: int, quarter: int, agency_codes: tuple[str, ...], all_
 def validate(files: tuple[Path, ...], plan_file: Path | None, as_json: bool,
              feedback_dir: Path | None, workspace_dir: Path) -> None:
     """Check report files without touching the ledger. Exit 0 valid, 1 errors, 2 usage."""
-    from .report import print_reports, reports_to_json
+    from .plan_load import PlanError
+    from .report import print_problems, print_reports, reports_to_json
     from .validate import validate_files
 
-    reports = validate_files(list(files), plan_file=plan_file,
-                             workspace=Workspace.open(workspace_dir))
+    try:
+        reports = validate_files(list(files), plan_file=plan_file,
+                                 workspace=Workspace.open(workspace_dir))
+    except PlanError as exc:  # the --plan given is not a usable plan: a usage error
+        print_problems(plan_file.name if plan_file else "plan", exc.problems)
+        sys.exit(2)
     if feedback_dir:
         from .feedback import write_feedback
 

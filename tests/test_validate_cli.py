@@ -121,3 +121,11 @@ def test_feedback_option_writes_copies_for_files_with_problems(workspace, clean_
               "--feedback", str(out))
     assert res.exit_code == 1
     assert sorted(p.name for p in out.iterdir()) == [f"{flawed_file.stem}-feedback.xlsx"]
+
+
+def test_broken_plan_given_with_plan_is_a_usage_error(clean_file, tmp_path):
+    not_a_plan = tmp_path / "แผน.xlsx"
+    filled_template(make_small_plan()).save(not_a_plan)  # a report, not a plan workbook
+    res = run(str(clean_file), "--plan", str(not_a_plan))
+    assert res.exit_code == 2
+    assert "structure.missing-sheet" in res.output and "Traceback" not in res.output
