@@ -152,6 +152,17 @@ def decide(report: FileReport | None, arrival: Arrival, plan: Plan | None,
     return Decision("accepted", "รับรายงานแล้ว", "accepted", False, problems, **base)
 
 
+def redecide(previous: dict[str, Any]) -> bool:
+    """Should bytes already in the ledger be decided again instead of called a duplicate?
+
+    Yes when they were quarantined: the school whose clerk first sent the file from a
+    private address forwards the very same attachment from its registered one, or a
+    quarter opens after the file came. ``previous`` is ``Ledger.find_submission(sha)``;
+    :meth:`Ledger.record` then updates that submission in place.
+    """
+    return previous.get("status") == "quarantined"
+
+
 def duplicate_decision(previous: dict[str, Any], arrival: Arrival) -> Decision:
     """The same bytes arrived again: note it, never process it again.
 

@@ -178,23 +178,46 @@ class Ledger:
           (budget lines in satang, indicator results, cover); then superseding: only the
           newest accepted submission (received_at, then id) of an agency for a year and
           quarter stays "accepted", older ones become "superseded" with superseded_by set.
+        - bytes that were quarantined before and are decided afresh (see
+          :func:`decide.redecide`): the same submission row takes the new arrival and
+          decision (its old problems are replaced); both arrivals stay in the ledger.
         Recording the same arrival twice is a no-op that returns the same id.
         """
         already = self.find_arrival(arrival)
         if already is not None and already["submission_id"] is not None:
             return int(already["submission_id"])
         with self.transaction() as db:
-            existing = db.execute("SELECT id FROM submissions WHERE sha256 = ?",
+            existing = db.execute("SELECT id, status FROM submissions WHERE sha256 = ?",
                                   (arrival.sha256,)).fetchone()
             arrival_id = self._insert_arrival(db, arrival, existing["id"] if existing else None)
-            if existing is not None or decision.status == "duplicate":
+            fresh = decision.status != "duplicate"
+            if existing is not None and fresh and existing["status"] == "quarantined":
+                sub_id = int(existing["id"])
+                db.execute(
+                    "UPDATE submissions SET arrival_id = ?, original_name = ?, sender = ?, "
+                    "received_at = ?, agency_code = ?, fiscal_year = ?, quarter = ?, "
+                    "template_version = ?, plan_fingerprint = ?, status = ?, reason = ?, "
+                    "late = ?, errors = ?, warnings = ?, feedback_path = ?, decided_at = ?, "
+                    "superseded_by = NULL WHERE id = ?",
+                    (arrival_id, *self._submission_values(arrival, report, decision,
+                                                          feedback_path), sub_id))
+                db.execute("DELETE FROM problems WHERE submission_id = ?", (sub_id,))
+            elif existing is not None or not fresh:
                 if existing is None:
                     raise ValueError("a duplicate decision needs the earlier submission "
                                      f"of {arrival.sha256[:12]} in the ledger")
                 return int(existing["id"])
-            sub_id = self._insert_submission(db, arrival_id, arrival, report, decision,
-                                             feedback_path)
-            db.execute("UPDATE arrivals SET submission_id = ? WHERE id = ?", (sub_id, arrival_id))
+            else:
+                cur = db.execute(
+                    "INSERT INTO submissions (arrival_id, original_name, sender, received_at, "
+                    "agency_code, fiscal_year, quarter, template_version, plan_fingerprint, "
+                    "status, reason, late, errors, warnings, feedback_path, decided_at, sha256) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (arrival_id, *self._submission_values(arrival, report, decision,
+                                                          feedback_path), arrival.sha256))
+                sub_id = int(cur.lastrowid)
+                db.execute("UPDATE arrivals SET submission_id = ? WHERE id = ?",
+                           (sub_id, arrival_id))
             self._insert_problems(db, sub_id, decision.problems)
             if decision.status == "accepted" and report is not None:
                 self._insert_data(db, sub_id, report)
@@ -211,25 +234,20 @@ class Ledger:
              sub_id))
         return int(cur.lastrowid)
 
-    def _insert_submission(self, db: sqlite3.Connection, arrival_id: int, a: Arrival,
-                           report: FileReport | None, d: Decision,
-                           feedback_path: str | None) -> int:
+    @staticmethod
+    def _submission_values(a: Arrival, report: FileReport | None, d: Decision,
+                           feedback_path: str | None) -> tuple[Any, ...]:
+        """original_name .. decided_at, in the order record() writes them."""
         errors = sum(1 for p in d.problems if p.severity == "error")
         warnings = len(d.problems) - errors
         agency = d.agency_code or (report.agency_code if report else None)
         fy = d.fiscal_year or (report.fiscal_year if report else None)
         quarter = d.quarter or (report.quarter if report else None)
-        cur = db.execute(
-            "INSERT INTO submissions (sha256, arrival_id, original_name, sender, received_at, "
-            "agency_code, fiscal_year, quarter, template_version, plan_fingerprint, status, "
-            "reason, late, errors, warnings, feedback_path, decided_at) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (a.sha256, arrival_id, a.original_name, a.sender, iso_utc(a.received_at), agency,
-             fy, quarter, report.template_version if report else None,
-             report.plan_fingerprint if report else None, d.status,
-             f"{d.reason_th} / {d.reason_en}", int(bool(d.late)), errors, warnings,
-             feedback_path, now_utc()))
-        return int(cur.lastrowid)
+        return (a.original_name, a.sender, iso_utc(a.received_at), agency, fy, quarter,
+                report.template_version if report else None,
+                report.plan_fingerprint if report else None, d.status,
+                f"{d.reason_th} / {d.reason_en}", int(bool(d.late)), errors, warnings,
+                feedback_path, now_utc())
 
     @staticmethod
     def _insert_problems(db: sqlite3.Connection, sub_id: int, problems: list[Problem]) -> None:

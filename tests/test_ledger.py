@@ -208,3 +208,40 @@ def test_a_ledger_newer_than_the_program_is_refused(tmp_path):
     db.close()
     with pytest.raises(RuntimeError, match="newer"):
         Ledger(path)
+
+
+def test_quarantined_bytes_resent_by_the_registered_sender_are_decided_again(tmp_path,
+                                                                               small_plan):
+    from pipeline.decide import duplicate_decision, redecide
+
+    data, report = filled_report(small_plan, tmp_path, "r.xlsx")
+    private = Arrival(source="eml", source_path="inbox/1.eml", part_index=1, original_name="r.xlsx",
+                      safe_name="r.xlsx", sender="somsri.private@gmail.example.com",
+                      sender_display=None, message_id="<1@x>",
+                      received_at=datetime(2025, 4, 9, tzinfo=UTC), data=data)
+    forwarded = arrival_of(data, "Fwd r.xlsx", datetime(2025, 4, 11, tzinfo=UTC), 2)
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        first = ledger.record(private, report, decide(report, private, small_plan, False), None)
+        assert ledger.find_submission(private.sha256)["status"] == "quarantined"
+        assert [p["code"] for p in ledger.problems(first)] == ["intake.sender-not-registered"]
+        assert ledger.current_submissions(2568, 2) == []
+
+        earlier = ledger.find_submission(forwarded.sha256)
+        assert redecide(earlier)
+        second = ledger.record(forwarded, report, decide(report, forwarded, small_plan, False),
+                               None)
+        assert second == first
+        sub = ledger.find_submission(forwarded.sha256)
+        assert (sub["status"], sub["sender"], sub["original_name"]) == (
+            "accepted", SENDER, "Fwd r.xlsx")
+        assert ledger.problems(first) == []
+        assert len(ledger.arrivals(first)) == 2
+        assert ledger.budget_lines(2568, 2)["submission_id"].tolist() == [first]
+
+        # once accepted, the same bytes again are only a duplicate
+        third = arrival_of(data, "again.xlsx", datetime(2025, 4, 12, tzinfo=UTC), 3)
+        assert not redecide(ledger.find_submission(third.sha256))
+        d = duplicate_decision(ledger.find_submission(third.sha256), third)
+        assert ledger.record(third, None, d, None) == first
+        assert ledger.find_submission(third.sha256)["status"] == "accepted"
+        assert len(ledger.arrivals(first)) == 3
