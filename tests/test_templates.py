@@ -255,3 +255,22 @@ def test_validation_texts_within_excel_limits():
                 for text in (dv.prompt, dv.error):
                     assert text is None or len(text) <= 255, text
                 assert dv.showInputMessage and dv.prompt
+
+
+def test_agency_without_indicators_gets_an_empty_indicator_table():
+    plan = make_small_plan()
+    centre = Agency("5033000301", "ศูนย์ส่งเสริมการเรียนรู้อำเภอกันทรลักษ์", "nfe_centre", "dole",
+                    "กันทรลักษ์", None, ("kantharalak@dole.example.go.th",))
+    plan.agencies[centre.code] = centre
+    plan.indicators["1.1"] = dataclasses.replace(plan.indicators["1.1"],
+                                                 agency_types=frozenset({"school"}))
+    wb = saved(build_template(plan, centre.code, 1))
+    ws = wb[schemas.INDICATORS.name]
+    assert [c.value for c in ws[4][:2]] == [c.header for c in schemas.INDICATORS.columns[:2]]
+    assert ws["A5"].value is None
+    assert ws.data_validations.dataValidation == []
+    stamp = wb[schemas.STAMP_SHEET]
+    assert stamp["B7"].value == "[]"
+    assert stamp["B8"].value == stamp_checksum({stamp.cell(row=r, column=1).value:
+                                                stamp.cell(row=r, column=2).value
+                                                for r in range(1, 8)})
