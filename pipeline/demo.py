@@ -17,8 +17,11 @@ import hashlib
 import json
 import mailbox
 import math
+import multiprocessing
 import os
 import random
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email import encoders
@@ -141,9 +144,14 @@ def _spread(rng: random.Random, projects: list[Project], base: dict[int, int], g
         rate = 100 * sum(p.disbursed[quarter] for p in projects) / total
         if abs(rate - goal) <= 6:
             break
+
+
+def _commit(rng: random.Random, projects: list[Project]) -> None:
+    """Committed (PO) amounts that never fall from Q1 to Q2 and never, with the
+    disbursed amount, exceed the allocation: Q2 first, Q1 a part of it."""
     for p in projects:
-        left = p.allocated - p.disbursed[quarter]
-        p.committed[quarter] = int(round(left * rng.uniform(0.0, 0.45)))
+        p.committed[2] = int(round((p.allocated - p.disbursed[2]) * rng.uniform(0.0, 0.45)))
+        p.committed[1] = int(round(p.committed[2] * rng.uniform(0.3, 1.0)))
 
 
 def _result(rng: random.Random, ind: Any) -> float:
@@ -192,6 +200,7 @@ def make_reports(plan: Plan) -> dict[tuple[str, int], Report]:
             results = {i.code: _result(rng, i) for i in plan.indicators_for(agency)}
             out[(agency.code, q)] = Report(agency, q, projects, results, reporter,
                                            _received(rng, plan, q))
+        _commit(rng, projects)
     return out
 
 
@@ -403,6 +412,200 @@ def _write(ws: Workspace, plan: Plan, deliveries: list[Delivery]) -> None:
 
 
 # ---- the demo -------------------------------------------------------------------------------
+def _files_for(plan: Plan, rep: Report, kind: str | None, source: str) -> list[Delivery]:
+    """The file(s) one agency sends for one quarter: clean, or with the flaw ``kind``."""
+    out: list[Delivery] = []
+    budget_name, cover_name = schemas.BUDGET.name, schemas.COVER.name
+    a, q, code = rep.agency, rep.quarter, rep.agency.code
+    drng = random.Random(f"{dd.SEED}-{code}-{q}-delivery")
+    fname = template_filename(plan, a, q)
+    who = (a.sender_emails[-1] if len(a.sender_emails) > 1 and drng.random() < 0.4
+           else a.sender_emails[0])
+
+    def deliver(data: bytes, *, when: datetime = rep.received_at, source: str = "eml",
+                name: str = fname, status: str = "accepted",
+                flaws: list[dict[str, Any]] | None = None, sender: str | None = who,
+                sender_name: str | None = None, quarter: int = q,
+                rep: Report = rep, drng: random.Random = drng) -> Delivery:
+        d = Delivery(rep, data, name, source, when, None if source == "dropped" else sender,
+                     None if source == "dropped" else (sender_name or rep.reporter[0]),
+                     quarter, status, list(flaws or []), rfc2047=drng.random() < 0.3,
+                     maildir_folder="cur" if drng.random() < 0.3 else "new")
+        out.append(d)
+        return d
+
+    drng.random()  # the roll that chose the source (see _plan_deliveries)
+    if kind is None:
+        deliver(xlsx_bytes(fill(plan, rep)), source=source)
+        return out
+
+    f = fill(plan, rep)
+    b = f.sheet("budget")
+    if kind == "thai-digits":
+        ref, _ = _budget_cell(f, rep, "allocated")
+        dref, _ = _budget_cell(f, rep, "disbursed")
+        p = rep.projects[0]
+        set_text(b, ref, fcal.to_thai_digits(f"{p.allocated / 100:.2f}"))
+        set_text(b, dref, fcal.to_thai_digits(f"{p.disbursed[q] / 100:.2f}"))
+        deliver(xlsx_bytes(f), flaws=[_flaw(
+            "thai-digits", "normalise", None, None, budget_name, ref,
+            "ตัวเลขไทยในช่องจำนวนเงิน (อ่านได้ตามปกติ) / Thai digits in money cells "
+            "(read as numbers, no problem)")])
+    elif kind == "text-numbers":
+        first = None
+        for i, p in enumerate(rep.projects):
+            ref, _ = _budget_cell(f, rep, "allocated", i)
+            dref, _ = _budget_cell(f, rep, "disbursed", i)
+            set_text(b, ref, f"{p.allocated / 100:,.2f} บาท")
+            set_text(b, dref, f"{p.disbursed[q] / 100:,.2f}")
+            first = first or ref
+        deliver(xlsx_bytes(f), source="maildir", flaws=[_flaw(
+            "text-numbers", "normalise", None, None, budget_name, first,
+            "จำนวนเงินเป็นข้อความมีจุลภาคและคำว่า บาท / amounts typed as text with "
+            "thousands separators and 'บาท' (read as numbers, no problem)")])
+    elif kind == "be-date-text":
+        ref = f.cell("cover", "report_date")
+        day = fcal.to_thai_date(rep.received_at)
+        set_text(f.sheet("cover"), ref, fcal.format_thai_date(day))
+        deliver(xlsx_bytes(f), flaws=[_flaw(
+            "be-date-text", "normalise", None, None, cover_name, ref,
+            "วันที่รายงานพิมพ์เป็นข้อความ พ.ศ. / report date typed as Buddhist Era text")])
+    elif kind in ("late", "late-q2"):
+        due = plan.due_date(q)
+        when = datetime(due.year, due.month, due.day, 10, 12, 5,
+                        tzinfo=fcal.THAI_TZ) + timedelta(days=5 if q == 1 else 3)
+        rep.received_at = when
+        f = fill(plan, rep)
+        deliver(xlsx_bytes(f), when=when, source="eml" if q == 1 else "maildir",
+                flaws=[_flaw("late", "intake", "intake.late", "warning", None, None,
+                             f"ได้รับหลังกำหนดส่ง {fcal.format_thai_date(due)} / received "
+                             f"after the due date {due.isoformat()}")])
+    elif kind == "resubmission-corrects":
+        p = rep.projects[0]
+        good = xlsx_bytes(f)
+        ref, _ = _budget_cell(f, rep, "disbursed")
+        b[ref] = _baht(p.allocated * 10 + 5000)  # an extra zero typed
+        cref, _ = _budget_cell(f, rep, "committed")
+        b[cref] = None
+        early = rep.received_at - timedelta(days=3, hours=2)
+        deliver(xlsx_bytes(f), when=early, status="rejected", flaws=[_flaw(
+            "disbursed-over-allocated", "validate", "budget.disbursed-over-allocated",
+            "error", budget_name, ref,
+            "เบิกจ่ายเกินงบจัดสรร (พิมพ์เลขศูนย์เกิน) ส่งแก้ไขภายหลัง / disbursed more than "
+            "allocated (an extra zero); corrected file follows")])
+        deliver(good, flaws=[_flaw(
+            "resubmission-corrects", "intake", None, None, None, None,
+            "ไฟล์แก้ไขของไฟล์ที่ถูกปฏิเสธ / corrects the earlier rejected file")])
+    elif kind == "resubmission-supersedes":
+        p = rep.projects[-1]
+        newer = xlsx_bytes(f)
+        ref, _ = _budget_cell(f, rep, "disbursed", len(rep.projects) - 1)
+        b[ref] = _baht(max(0, p.disbursed[q] - 1_234_500) if p.disbursed[q] else 0)
+        b[_budget_cell(f, rep, "committed", len(rep.projects) - 1)[0]] = None
+        early = rep.received_at - timedelta(days=2)
+        deliver(xlsx_bytes(f), when=early, status="superseded")
+        deliver(newer, flaws=[_flaw(
+            "resubmission-supersedes", "intake", None, None, None, None,
+            "ส่งซ้ำพร้อมยอดเบิกจ่ายที่ปรับปรุง แทนที่ไฟล์ก่อนหน้า / resubmitted with "
+            "updated figures; supersedes the earlier accepted file")])
+    elif kind == "duplicate":
+        data = xlsx_bytes(f)
+        deliver(data)
+        deliver(data, when=rep.received_at + timedelta(hours=2, minutes=7), status="duplicate",
+                flaws=[_flaw("duplicate", "intake", "intake.duplicate", "warning", None, None,
+                             "ส่งไฟล์เดิมซ้ำ / the same file sent again")])
+    elif kind == "formula-injection":
+        ref, _ = _budget_cell(f, rep, "project_name")
+        set_text(b, ref, '=HYPERLINK("http://x","คลิก") ' + rep.projects[0].name)
+        deliver(xlsx_bytes(f), flaws=[_flaw(
+            "formula-injection", "normalise", None, None, budget_name, ref,
+            "ชื่อโครงการขึ้นต้นด้วย = ต้องเป็นข้อความเสมอ / a project name that begins with "
+            "'=' must stay text everywhere")])
+    elif kind == "too-many-decimals":
+        ref, _ = _budget_cell(f, rep, "disbursed")
+        b[ref] = round(rep.projects[0].disbursed[q] / 100 - 0.005, 3) if \
+            rep.projects[0].disbursed[q] else 0.125
+        deliver(xlsx_bytes(f), status="rejected", flaws=[_flaw(
+            "too-many-decimals", "validate", "money.too-many-decimals", "error",
+            budget_name, ref, "จำนวนเงินทศนิยม 3 ตำแหน่ง / money with 3 decimals")])
+    elif kind == "unregistered-sender":
+        deliver(xlsx_bytes(f))
+        other = Report(a, q, rep.projects, rep.results,
+                       ("นายธีรวัฒน์ สุขประเสริฐ", "ครูอัตราจ้าง", "089-4412345",
+                        "teerawat.s@mail.example.th"), rep.received_at)
+        deliver(xlsx_bytes(fill(plan, other)), when=rep.received_at - timedelta(days=1),
+                status="quarantined", sender="teerawat.s@mail.example.th",
+                sender_name="ธีรวัฒน์ สุขประเสริฐ", rep=other, flaws=[_flaw(
+                    "unregistered-sender", "intake", "intake.sender-not-registered", "error",
+                    None, None, "ผู้ส่งไม่ได้ลงทะเบียนกับหน่วยงานนี้ / sender is not "
+                    "registered for this agency")])
+    elif kind == "wrong-quarter":
+        deliver(xlsx_bytes(f))
+        wrong = fill(plan, rep, quarter=3)
+        deliver(xlsx_bytes(wrong), when=rep.received_at - timedelta(days=1), quarter=3,
+                name=template_filename(plan, a, 3), status="quarantined", flaws=[_flaw(
+                    "wrong-quarter", "intake", "intake.period-not-open", "error", None, None,
+                    "ใช้แบบรายงานไตรมาส 3 ซึ่งยังไม่เปิดรับ / a Q3 template; Q3 is not open")])
+    elif kind == "corrupt":
+        data = xlsx_bytes(f)
+        deliver(data[: len(data) * 3 // 5], status="rejected", flaws=[_flaw(
+            "corrupt", "validate", "file.unreadable", "error", None, None,
+            "ไฟล์เสียหาย (ส่งไม่ครบ) / a truncated, corrupt .xlsx")])
+    elif kind == "ods":
+        data = ods_bytes(sheets_from_openpyxl(f.wb))
+        deliver(data, name=fname[:-5] + ".ods", flaws=[_flaw(
+            "ods", "normalise", None, None, None, None,
+            "บันทึกจาก LibreOffice เป็น .ods / saved by LibreOffice as .ods")])
+    elif kind == "required-missing":
+        ref, row = _budget_cell(f, rep, "project_name", len(rep.projects) - 1)
+        b[ref] = None
+        deliver(xlsx_bytes(f), status="rejected", flaws=[_flaw(
+            "required-missing", "validate", "value.required", "error", budget_name, ref,
+            "ไม่ได้กรอกชื่อโครงการ / project name left empty")])
+    elif kind == "not-allowed":
+        ref, _ = _budget_cell(f, rep, "budget_source")
+        b[ref] = "งบอุดหนุนรายหัว"
+        deliver(xlsx_bytes(f), status="rejected", flaws=[_flaw(
+            "not-allowed", "validate", "value.not-allowed", "error", budget_name, ref,
+            "แหล่งงบประมาณไม่อยู่ในรายการ / budget source not in the list")])
+    elif kind == "disbursed-over-allocated":
+        i = len(rep.projects) - 1
+        p = rep.projects[i]
+        ref, _ = _budget_cell(f, rep, "disbursed", i)
+        b[ref] = _baht(p.allocated + 1_250_050)
+        b[_budget_cell(f, rep, "committed", i)[0]] = None
+        deliver(xlsx_bytes(f), status="rejected", flaws=[_flaw(
+            "disbursed-over-allocated", "validate", "budget.disbursed-over-allocated",
+            "error", budget_name, ref,
+            "เบิกจ่ายสะสมมากกว่างบจัดสรร / disbursed more than allocated")])
+    elif kind == "no-stamp":
+        deliver(no_stamp_bytes(f), flaws=[_flaw(
+            "no-stamp", "validate", "structure.no-stamp", "warning", None, None,
+            "คัดลอกข้อมูลไปวางในไฟล์ใหม่ ไม่มีตราแบบรายงาน / pasted into a new workbook "
+            "without the template stamp")])
+    return out
+
+
+def _job(args: tuple[Plan, Report, str | None, str]) -> list[Delivery]:
+    return _files_for(*args)
+
+
+def _run_jobs(plan: Plan, jobs: list[tuple[Report, str | None, str]]) -> list[list[Delivery]]:
+    """Fill the workbooks on every CPU (each file depends only on its own inputs, so the
+    result is the same as one by one); EDUROLLUP_DEMO_WORKERS=1 forces one process."""
+    workers = int(os.environ.get("EDUROLLUP_DEMO_WORKERS") or min(os.cpu_count() or 1, 8))
+    args = [(plan, rep, kind, source) for rep, kind, source in jobs]
+    if workers > 1:
+        try:
+            methods = multiprocessing.get_all_start_methods()
+            ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+            with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+                return list(pool.map(_job, args, chunksize=8))
+        except (OSError, BrokenProcessPool):
+            pass  # no processes here (sandbox, limits): do it in this one
+    return [_job(a) for a in args]
+
+
 def _plan_deliveries(plan: Plan, reports: dict[tuple[str, int], Report]) -> list[Delivery]:
     """Every file of the demo, clean and flawed, with what the product should conclude."""
     rng = random.Random(dd.SEED)
@@ -422,185 +625,24 @@ def _plan_deliveries(plan: Plan, reports: dict[tuple[str, int], Report]) -> list
     q1_flaws = {"thai-digits", "text-numbers", "be-date-text", "late", "resubmission-corrects",
                 "resubmission-supersedes", "duplicate", "formula-injection", "too-many-decimals"}
     special = {(c, 1 if k in q1_flaws else 2): k for k, c in flawed_agency.items()}
-    budget_name, cover_name = schemas.BUDGET.name, schemas.COVER.name
 
-    out: list[Delivery] = []
+    jobs: list[tuple[Report, str | None, str]] = []
     dropped_left = 4
     for (code, q), rep in sorted(reports.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        a = rep.agency
-        drng = random.Random(f"{dd.SEED}-{code}-{q}-delivery")
         kind = special.get((code, q))
-        fname = template_filename(plan, a, q)
-        who = (a.sender_emails[-1] if len(a.sender_emails) > 1 and drng.random() < 0.4
-               else a.sender_emails[0])
-
-        def deliver(data: bytes, *, when: datetime = rep.received_at, source: str = "eml",
-                    name: str = fname, status: str = "accepted",
-                    flaws: list[dict[str, Any]] | None = None, sender: str | None = who,
-                    sender_name: str | None = None, quarter: int = q,
-                    rep: Report = rep, drng: random.Random = drng) -> Delivery:
-            d = Delivery(rep, data, name, source, when, None if source == "dropped" else sender,
-                         None if source == "dropped" else (sender_name or rep.reporter[0]),
-                         quarter, status, list(flaws or []), rfc2047=drng.random() < 0.3,
-                         maildir_folder="cur" if drng.random() < 0.3 else "new")
-            out.append(d)
-            return d
-
+        source = "eml"
         if kind is None:
-            source = "eml"
+            drng = random.Random(f"{dd.SEED}-{code}-{q}-delivery")
+            if len(rep.agency.sender_emails) > 1:
+                drng.random()  # the roll that chose the sender (see _files_for)
             roll = drng.random()
             if code == dd.OFFICE_CODE or (roll < 0.03 and dropped_left > 1):
                 source = "dropped"
                 dropped_left -= 1
             elif roll < 0.25:
                 source = "maildir"
-            deliver(xlsx_bytes(fill(plan, rep)), source=source)
-            continue
-
-        f = fill(plan, rep)
-        b = f.sheet("budget")
-        if kind == "thai-digits":
-            ref, _ = _budget_cell(f, rep, "allocated")
-            dref, _ = _budget_cell(f, rep, "disbursed")
-            p = rep.projects[0]
-            set_text(b, ref, fcal.to_thai_digits(f"{p.allocated / 100:.2f}"))
-            set_text(b, dref, fcal.to_thai_digits(f"{p.disbursed[q] / 100:.2f}"))
-            deliver(xlsx_bytes(f), flaws=[_flaw(
-                "thai-digits", "normalise", None, None, budget_name, ref,
-                "ตัวเลขไทยในช่องจำนวนเงิน (อ่านได้ตามปกติ) / Thai digits in money cells "
-                "(read as numbers, no problem)")])
-        elif kind == "text-numbers":
-            first = None
-            for i, p in enumerate(rep.projects):
-                ref, _ = _budget_cell(f, rep, "allocated", i)
-                dref, _ = _budget_cell(f, rep, "disbursed", i)
-                set_text(b, ref, f"{p.allocated / 100:,.2f} บาท")
-                set_text(b, dref, f"{p.disbursed[q] / 100:,.2f}")
-                first = first or ref
-            deliver(xlsx_bytes(f), source="maildir", flaws=[_flaw(
-                "text-numbers", "normalise", None, None, budget_name, first,
-                "จำนวนเงินเป็นข้อความมีจุลภาคและคำว่า บาท / amounts typed as text with "
-                "thousands separators and 'บาท' (read as numbers, no problem)")])
-        elif kind == "be-date-text":
-            ref = f.cell("cover", "report_date")
-            day = fcal.to_thai_date(rep.received_at)
-            set_text(f.sheet("cover"), ref, fcal.format_thai_date(day))
-            deliver(xlsx_bytes(f), flaws=[_flaw(
-                "be-date-text", "normalise", None, None, cover_name, ref,
-                "วันที่รายงานพิมพ์เป็นข้อความ พ.ศ. / report date typed as Buddhist Era text")])
-        elif kind in ("late", "late-q2"):
-            due = plan.due_date(q)
-            when = datetime(due.year, due.month, due.day, 10, 12, 5,
-                            tzinfo=fcal.THAI_TZ) + timedelta(days=5 if q == 1 else 3)
-            rep.received_at = when
-            f = fill(plan, rep)
-            deliver(xlsx_bytes(f), when=when, source="eml" if q == 1 else "maildir",
-                    flaws=[_flaw("late", "intake", "intake.late", "warning", None, None,
-                                 f"ได้รับหลังกำหนดส่ง {fcal.format_thai_date(due)} / received "
-                                 f"after the due date {due.isoformat()}")])
-        elif kind == "resubmission-corrects":
-            p = rep.projects[0]
-            good = xlsx_bytes(f)
-            ref, _ = _budget_cell(f, rep, "disbursed")
-            b[ref] = _baht(p.allocated * 10 + 5000)  # an extra zero typed
-            cref, _ = _budget_cell(f, rep, "committed")
-            b[cref] = None
-            early = rep.received_at - timedelta(days=3, hours=2)
-            deliver(xlsx_bytes(f), when=early, status="rejected", flaws=[_flaw(
-                "disbursed-over-allocated", "validate", "budget.disbursed-over-allocated",
-                "error", budget_name, ref,
-                "เบิกจ่ายเกินงบจัดสรร (พิมพ์เลขศูนย์เกิน) ส่งแก้ไขภายหลัง / disbursed more than "
-                "allocated (an extra zero); corrected file follows")])
-            deliver(good, flaws=[_flaw(
-                "resubmission-corrects", "intake", None, None, None, None,
-                "ไฟล์แก้ไขของไฟล์ที่ถูกปฏิเสธ / corrects the earlier rejected file")])
-        elif kind == "resubmission-supersedes":
-            p = rep.projects[-1]
-            newer = xlsx_bytes(f)
-            ref, _ = _budget_cell(f, rep, "disbursed", len(rep.projects) - 1)
-            b[ref] = _baht(max(0, p.disbursed[q] - 1_234_500) if p.disbursed[q] else 0)
-            b[_budget_cell(f, rep, "committed", len(rep.projects) - 1)[0]] = None
-            early = rep.received_at - timedelta(days=2)
-            deliver(xlsx_bytes(f), when=early, status="superseded")
-            deliver(newer, flaws=[_flaw(
-                "resubmission-supersedes", "intake", None, None, None, None,
-                "ส่งซ้ำพร้อมยอดเบิกจ่ายที่ปรับปรุง แทนที่ไฟล์ก่อนหน้า / resubmitted with "
-                "updated figures; supersedes the earlier accepted file")])
-        elif kind == "duplicate":
-            data = xlsx_bytes(f)
-            deliver(data)
-            deliver(data, when=rep.received_at + timedelta(days=1, minutes=7), status="duplicate",
-                    flaws=[_flaw("duplicate", "intake", "intake.duplicate", "warning", None, None,
-                                 "ส่งไฟล์เดิมซ้ำ / the same file sent again")])
-        elif kind == "formula-injection":
-            ref, _ = _budget_cell(f, rep, "project_name")
-            set_text(b, ref, '=HYPERLINK("http://x","คลิก") ' + rep.projects[0].name)
-            deliver(xlsx_bytes(f), flaws=[_flaw(
-                "formula-injection", "normalise", None, None, budget_name, ref,
-                "ชื่อโครงการขึ้นต้นด้วย = ต้องเป็นข้อความเสมอ / a project name that begins with "
-                "'=' must stay text everywhere")])
-        elif kind == "too-many-decimals":
-            ref, _ = _budget_cell(f, rep, "disbursed")
-            b[ref] = round(rep.projects[0].disbursed[q] / 100 - 0.005, 3) if \
-                rep.projects[0].disbursed[q] else 0.125
-            deliver(xlsx_bytes(f), status="rejected", flaws=[_flaw(
-                "too-many-decimals", "validate", "money.too-many-decimals", "error",
-                budget_name, ref, "จำนวนเงินทศนิยม 3 ตำแหน่ง / money with 3 decimals")])
-        elif kind == "unregistered-sender":
-            deliver(xlsx_bytes(f))
-            other = Report(a, q, rep.projects, rep.results,
-                           ("นายธีรวัฒน์ สุขประเสริฐ", "ครูอัตราจ้าง", "089-4412345",
-                            "teerawat.s@mail.example.th"), rep.received_at)
-            deliver(xlsx_bytes(fill(plan, other)), when=rep.received_at - timedelta(hours=5),
-                    status="quarantined", sender="teerawat.s@mail.example.th",
-                    sender_name="ธีรวัฒน์ สุขประเสริฐ", rep=other, flaws=[_flaw(
-                        "unregistered-sender", "intake", "intake.sender-not-registered", "error",
-                        None, None, "ผู้ส่งไม่ได้ลงทะเบียนกับหน่วยงานนี้ / sender is not "
-                        "registered for this agency")])
-        elif kind == "wrong-quarter":
-            deliver(xlsx_bytes(f))
-            wrong = fill(plan, rep, quarter=3)
-            deliver(xlsx_bytes(wrong), when=rep.received_at - timedelta(days=1), quarter=3,
-                    name=template_filename(plan, a, 3), status="quarantined", flaws=[_flaw(
-                        "wrong-quarter", "intake", "intake.period-not-open", "error", None, None,
-                        "ใช้แบบรายงานไตรมาส 3 ซึ่งยังไม่เปิดรับ / a Q3 template; Q3 is not open")])
-        elif kind == "corrupt":
-            data = xlsx_bytes(f)
-            deliver(data[: len(data) * 3 // 5], status="rejected", flaws=[_flaw(
-                "corrupt", "validate", "file.unreadable", "error", None, None,
-                "ไฟล์เสียหาย (ส่งไม่ครบ) / a truncated, corrupt .xlsx")])
-        elif kind == "ods":
-            data = ods_bytes(sheets_from_openpyxl(f.wb))
-            deliver(data, name=fname[:-5] + ".ods", flaws=[_flaw(
-                "ods", "normalise", None, None, None, None,
-                "บันทึกจาก LibreOffice เป็น .ods / saved by LibreOffice as .ods")])
-        elif kind == "required-missing":
-            ref, row = _budget_cell(f, rep, "project_name", len(rep.projects) - 1)
-            b[ref] = None
-            deliver(xlsx_bytes(f), status="rejected", flaws=[_flaw(
-                "required-missing", "validate", "value.required", "error", budget_name, ref,
-                "ไม่ได้กรอกชื่อโครงการ / project name left empty")])
-        elif kind == "not-allowed":
-            ref, _ = _budget_cell(f, rep, "budget_source")
-            b[ref] = "งบอุดหนุนรายหัว"
-            deliver(xlsx_bytes(f), status="rejected", flaws=[_flaw(
-                "not-allowed", "validate", "value.not-allowed", "error", budget_name, ref,
-                "แหล่งงบประมาณไม่อยู่ในรายการ / budget source not in the list")])
-        elif kind == "disbursed-over-allocated":
-            i = len(rep.projects) - 1
-            p = rep.projects[i]
-            ref, _ = _budget_cell(f, rep, "disbursed", i)
-            b[ref] = _baht(p.allocated + 1_250_050)
-            b[_budget_cell(f, rep, "committed", i)[0]] = None
-            deliver(xlsx_bytes(f), status="rejected", flaws=[_flaw(
-                "disbursed-over-allocated", "validate", "budget.disbursed-over-allocated",
-                "error", budget_name, ref,
-                "เบิกจ่ายสะสมมากกว่างบจัดสรร / disbursed more than allocated")])
-        elif kind == "no-stamp":
-            deliver(no_stamp_bytes(f), flaws=[_flaw(
-                "no-stamp", "validate", "structure.no-stamp", "warning", None, None,
-                "คัดลอกข้อมูลไปวางในไฟล์ใหม่ ไม่มีตราแบบรายงาน / pasted into a new workbook "
-                "without the template stamp")])
+        jobs.append((rep, kind, source))
+    out = [d for ds in _run_jobs(plan, jobs) for d in ds]
     out.sort(key=lambda d: (d.received_at, d.report.agency.code, d.status))
     return out
 
