@@ -531,6 +531,8 @@ def _indicators_sheet(sh: Any, fm: Formats, fig: QuarterFigures, sub: str) -> No
                                     "mid_color": "#FFEB84", "max_color": "#63BE7B",
                                     "min_type": "num", "min_value": 0, "max_type": "num",
                                     "max_value": 1})
+    sh.set_row(nxt + 1, 44)
+    sh.merge_range(nxt + 1, 0, nxt + 1, 9, "", fm.note)
     sh.write_string(nxt + 1, 0, (
         "ค่าระดับจังหวัด: ผลรวมสำหรับหน่วยนับจำนวนและบาท; ร้อยละและคะแนนเฉลี่ยแสดงมัธยฐาน "
         "พร้อมการกระจาย (ไม่เฉลี่ยร้อยละโดยตรง) / Provincial figure: a sum for counts and baht; "
@@ -963,9 +965,10 @@ def _annual_strategies(wb: Any, sh: Any, fm: Formats, plan: Plan, figs: list[Qua
                         fm.total_text if is_total else fm.wrap)
         for qi, (fig, t) in enumerate(zip(figs, tables, strict=True)):
             rec = total_row(fig.budget["strategy"], fig.targets) if is_total else t.loc[k]
+            empty = not len(fig.current)  # no report yet: blank, not zero
             for j, (key, _, _, kind, _) in enumerate(per_q):
                 v = rec[key]
-                v = None if blank(v) else v
+                v = None if blank(v) or (empty and kind == "money") else v
                 if kind == "money" and v is not None:
                     v = int(v) / 100
                 _put(sh, r, 1 + qi * len(per_q) + j, v, _fmt(fm, kind, is_total))
