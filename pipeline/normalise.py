@@ -27,6 +27,7 @@ Cells that cannot be parsed are reported here (with their A1 cell) and listed in
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -55,7 +56,8 @@ from . import catalog
 from .model import Problem, RawCell, RawSheet, RawWorkbook, SheetFrame
 from .plan import Plan
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_THAI_DIGIT_RE = re.compile("[๐-๙]")
 _SPACES = re.compile(r"[\s\xa0\u2000-\u200a\u202f\u205f\u3000]+")
 NOTHING = {"", "-", "--", "–", "—", "−", "_", "ー"}
 _CURRENCY = re.compile(r"(บาท|baht|thb|฿)", re.IGNORECASE)
@@ -64,6 +66,12 @@ _EMAIL_RE = re.compile(r"^[^@\s,;<>()]+@[^@\s,;<>()]+\.[^@\s,;<>()]+$")
 _EMAIL_SPLIT = re.compile(r"[,;\s]+")
 EXCEL_EPOCH = date(1899, 12, 30)
 BE_YEAR_MIN, BE_YEAR_MAX = 2400, 2800
+
+
+@functools.cache
+def spec_columns(spec: SheetSpec) -> list[ColumnSpec]:
+    """A sheet's column specs, built once (building them from pandera costs ~1 ms)."""
+    return spec.columns
 
 
 class Bad(Exception):
@@ -91,9 +99,18 @@ def clean_text(value: Any) -> str | None:
         s = value.isoformat()
     else:
         s = str(value)
-    s = unicodedata.normalize("NFC", s).translate(_INVISIBLE).replace("\xa0", " ")
+    if not s.isascii():  # the slow path only for text that can hold NBSP or zero-width
+        s = unicodedata.normalize("NFC", s)
+        if _INVISIBLE_RE.search(s):
+            s = _INVISIBLE_RE.sub("", s)
+        s = s.replace("\xa0", " ")
     s = s.strip()
     return s or None
+
+
+def arabic_digits(text: str) -> str:
+    """Thai digits as Arabic ones (translate only when there are any: it is slow)."""
+    return fcal.to_arabic_digits(text) if _THAI_DIGIT_RE.search(text) else text
 
 
 def _squash(text: str) -> str:
@@ -103,7 +120,7 @@ def _squash(text: str) -> str:
 def norm_key(text: Any) -> str:
     """Comparison form: clean, single spaces, Arabic digits, casefolded."""
     s = clean_text(text)
-    return fcal.to_arabic_digits(_squash(s)).casefold() if s else ""
+    return arabic_digits(_squash(s)).casefold() if s else ""
 
 
 # ---- numbers -------------------------------------------------------------------------------
@@ -125,7 +142,7 @@ def to_decimal(value: Any, *, allow_percent: bool = False) -> Decimal | None:
     s = clean_text(value)
     if s is None:
         return None
-    s = fcal.to_arabic_digits(_SPACES.sub("", s))
+    s = arabic_digits(_SPACES.sub("", s))
     if s in NOTHING:
         return None
     s = _CURRENCY.sub("", s)
@@ -232,7 +249,7 @@ def _text_date(value: str) -> tuple[date | None, int | None]:
     s = clean_text(value)
     if s is None or s in NOTHING:
         return None, None
-    s = _squash(_DATE_NOISE.sub(" ", fcal.to_arabic_digits(s)))
+    s = _squash(_DATE_NOISE.sub(" ", arabic_digits(s)))
     if re.fullmatch(r"\d+(\.\d+)?", s):
         return to_date(float(s))
     for pattern, order in ((_DMY, "dmy"), (_YMD, "ymd")):
@@ -261,6 +278,13 @@ def _make_date(year_text: str, month: int, day: int) -> tuple[date, int | None]:
 # ---- choices --------------------------------------------------------------------------------
 def choice_key(text: Any) -> str:
     """Choices compare without any spaces: a stray space inside Thai words is common."""
+    if isinstance(text, str) and len(text) < 200:
+        return _choice_key_cached(text)
+    return norm_key(text).replace(" ", "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _choice_key_cached(text: str) -> str:
     return norm_key(text).replace(" ", "")
 
 
@@ -285,6 +309,23 @@ def strategy_lookup(plan: Plan | None) -> dict[str, int]:
                      s.name_en, f"ยุทธศาสตร์ที่ {s.no} {s.name_th}"):
             if text:
                 table.setdefault(choice_key(text), s.no)
+    return table
+
+
+_STRATEGY_CACHE: dict[int, tuple[Plan, int, dict[str, int]]] = {}
+
+
+def _strategies_of(plan: Plan | None) -> dict[str, int]:
+    """strategy_lookup, remembered per plan object (a night validates many files)."""
+    if plan is None:
+        return {}
+    hit = _STRATEGY_CACHE.get(id(plan))
+    if hit is not None and hit[0] is plan and hit[1] == len(plan.strategies):
+        return hit[2]
+    table = strategy_lookup(plan)
+    if len(_STRATEGY_CACHE) > 32:
+        _STRATEGY_CACHE.clear()
+    _STRATEGY_CACHE[id(plan)] = (plan, len(plan.strategies), table)
     return table
 
 
@@ -356,7 +397,7 @@ class _SheetNormaliser:
         self.plan = plan
         self.file = file
         self.problems: list[Problem] = []
-        self.strategies = strategy_lookup(plan)
+        self.strategies = _strategies_of(plan)
         self.form = spec.layout == "form"
 
     def report(self, code: str, column: ColumnSpec, cell: RawCell, row: int,
@@ -405,14 +446,14 @@ class _SheetNormaliser:
             text = clean_text(value)
             if text is None or text in NOTHING:
                 return None, None
-            return fcal.to_arabic_digits(text), None
+            return arabic_digits(text), None
         text = clean_text(value)  # TEXT and anything unknown
         return (None if text in NOTHING else text), None
 
     def run(self) -> tuple[SheetFrame, list[Problem]]:
         raw, spec = self.raw, self.spec
-        columns = spec.columns
-        sf = SheetFrame(spec.key, raw.sheet, pd.DataFrame(), dict(raw.column_refs),
+        columns = spec_columns(spec)
+        sf = SheetFrame(spec.key, raw.sheet, _EMPTY, dict(raw.column_refs),
                         {c.name: raw.column_labels.get(c.name, c.header) for c in columns})
         data: dict[str, list[Any]] = {c.name: [] for c in columns}
         rows: list[int] = []
@@ -425,9 +466,10 @@ class _SheetNormaliser:
         for name in raw.missing_columns:  # already reported by the reader
             for row in rows:
                 sf.unparsed.add((name, row))
-        frame = {c.name: _series(data[c.name], c.kind) for c in columns}
-        frame["_row"] = pd.Series(rows, dtype="int64")
-        sf.frame = pd.DataFrame(frame)
+        index = pd.RangeIndex(len(rows))
+        frame = {c.name: _series(data[c.name], c.kind, index) for c in columns}
+        frame["_row"] = pd.Series(rows, dtype="int64", index=index)
+        sf.frame = pd.DataFrame(frame, index=index, copy=False)
         return sf, self.problems
 
     def value(self, column: ColumnSpec, cells: dict[str, RawCell], row: int,
@@ -460,11 +502,16 @@ class _SheetNormaliser:
         return out
 
 
-def _series(values: list[Any], kind: str) -> pd.Series:
+_EMPTY = pd.DataFrame()  # placeholder until a sheet's frame is built
+
+
+def _series(values: list[Any], kind: str, index: pd.RangeIndex) -> pd.Series:
+    """A typed column; object columns stay object (pandas 3 would make them str with NaN
+    for blanks, and blanks must stay None)."""
     dtype = _DTYPE.get(kind)
     if dtype is not None:
-        return pd.Series(pd.array(values, dtype=dtype))
-    return pd.Series(values, dtype=object)
+        return pd.Series(pd.array(values, dtype=dtype), index=index, copy=False)
+    return pd.Series(values, dtype=object, index=index)
 
 
 def normalise_sheet(raw_sheet: RawSheet, spec: SheetSpec, plan: Plan | None,

@@ -10,6 +10,7 @@ here raises for a bad file: every failure is a Problem in ``RawWorkbook.problems
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import io
@@ -29,6 +30,7 @@ from schemas import SUBMISSION_SHEETS, ColumnSpec, SheetSpec
 
 from . import catalog
 from .model import RawCell, RawSheet, RawWorkbook
+from .normalise import spec_columns
 from .safety import (
     Inspection,
     Limits,
@@ -45,7 +47,7 @@ FORM_VALUE_REACH = 3  # a form value is the first filled cell this far right of 
 TOTAL_WORDS = {"รวม", "รวมทั้งสิ้น", "รวมทั้งหมด", "ยอดรวม", "total", "grand total", "รวม total"}
 
 _SPACE_RE = re.compile(r"\s+")
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 
 # ---- small helpers ---------------------------------------------------------------------------
@@ -72,8 +74,18 @@ def norm_label(text: Any) -> str:
     casefolded. 'ชื่อหน่วยงาน\\nAgency name' == 'ชื่อหน่วยงาน  agency NAME'."""
     if text is None:
         return ""
-    s = unicodedata.normalize("NFC", str(text)).translate(_INVISIBLE)
-    return _SPACE_RE.sub(" ", s.replace("\xa0", " ")).strip().casefold()
+    if not isinstance(text, str):
+        text = str(text)
+    return _norm_label(text) if len(text) < 200 else _norm_label.__wrapped__(text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _norm_label(s: str) -> str:
+    if not s.isascii():
+        s = unicodedata.normalize("NFC", s)
+        if _INVISIBLE_RE.search(s):
+            s = _INVISIBLE_RE.sub("", s)
+    return _SPACE_RE.sub(" ", s).strip().casefold()
 
 
 def label_keys(column: ColumnSpec) -> set[str]:
@@ -84,7 +96,11 @@ def label_keys(column: ColumnSpec) -> set[str]:
 
 
 def _blank(value: Any) -> bool:
-    return value is None or value == "" or (isinstance(value, str) and not norm_label(value))
+    if value is None or value == "":
+        return True
+    if isinstance(value, str):
+        return not value.strip() or not norm_label(value)
+    return False
 
 
 def _stamp_text(value: Any) -> str:
@@ -96,13 +112,17 @@ def _stamp_text(value: Any) -> str:
 
 
 # ---- formulas in xlsx/xlsm: which cells hold one, and whether a result was saved -----------
-_CELL_F_RE = re.compile(
-    rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*?>'  # cell start with its ref
-    rb'\s*<(?:\w+:)?f\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?f>)'  # the formula
-    rb'\s*(<(?:\w+:)?v\s*/>|<(?:\w+:)?v>(.*?)</(?:\w+:)?v>)?',  # the cached value, if any
-    re.DOTALL,
-)
-_CELL_REF_RE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(/?)>')
+# Formula cells: found from their <f> element (rare) rather than by matching every cell.
+_F_START = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_C_REF = re.compile(rb'\br="([A-Z]{1,3}[0-9]{1,7})"')
+_F_BODY = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.DOTALL)
+_V_CACHED = re.compile(rb"<(?:\w+:)?v>")
+# Filled cells: found from their value/formula tags, then the cell start before them.
+_VALUE_TAG = re.compile(rb"<(?:v|is|f)[\s>/]")
+_VALUE_TAG_NS = re.compile(rb"<(?:\w+:)?(?:v|is|f)[\s>/]")
+_REF_PARTS = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,7})"')
+_ROW_R = re.compile(rb'<(?:\w+:)?row\b[^>]*\br="([0-9]{1,7})"')
+_CELL_OPEN = re.compile(rb"<(?:\w+:)?c[\s>/]")
 _ATTR_RE = re.compile(r'([\w:]+)\s*=\s*"([^"]*)"')
 _SHEET_TAG_RE = re.compile(r"<(?:\w+:)?sheet\b([^>]*)/?>")
 _REL_TAG_RE = re.compile(r"<(?:\w+:)?Relationship\b([^>]*)/?>")
@@ -137,30 +157,57 @@ def xlsx_sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
 
 def xlsx_formulas(sheet_xml: bytes) -> dict[str, tuple[str, bool]]:
     """A1 -> (formula text, has cached value) for every formula cell of a sheet part."""
-    if b"<f" not in sheet_xml and b":f" not in sheet_xml:
-        return {}
     found: dict[str, tuple[str, bool]] = {}
-    for m in _CELL_F_RE.finditer(sheet_xml):
-        ref = m.group(1).decode()
-        text = html.unescape((m.group(3) or b"").decode("utf-8", "replace"))
-        cached = m.group(5) is not None and m.group(5) != b""
-        found[ref] = ("=" + text if text else "=(shared formula)", cached)
+    for m in _F_START.finditer(sheet_xml):
+        pos = m.start()
+        start = max(sheet_xml.rfind(b"<c ", 0, pos), sheet_xml.rfind(b":c ", 0, pos))
+        if start < 0:
+            continue
+        ref = _C_REF.search(sheet_xml, start, pos)
+        if ref is None:
+            continue
+        end = sheet_xml.find(b"c>", pos)  # </c> or </x:c>
+        end = len(sheet_xml) if end < 0 else end
+        body = _F_BODY.match(sheet_xml, pos)
+        text = html.unescape((body.group(1) or b"").decode("utf-8", "replace")) if body else ""
+        cached = _V_CACHED.search(sheet_xml, pos, end) is not None
+        found[ref.group(1).decode()] = ("=" + text if text else "=(shared formula)", cached)
     return found
 
 
 def xlsx_used_cells(sheet_xml: bytes) -> tuple[int, int]:
     """(rows x columns of the bounding box of filled cells, number of filled cells):
     what calamine would allocate, computed before calamine sees the sheet."""
+    ns = b":c " in sheet_xml
+    pattern = _VALUE_TAG_NS if ns else _VALUE_TAG
     rows: list[int] = []
     cols: list[int] = []
-    for letters, digits, empty in _CELL_REF_RE.findall(sheet_xml):
-        if empty:
-            continue
-        rows.append(int(digits))
-        cols.append(col_index(letters.decode()))
+    last_start = -1
+    for m in pattern.finditer(sheet_xml):
+        pos = m.start()
+        start = sheet_xml.rfind(b"<c ", 0, pos)
+        if ns:
+            start = max(start, sheet_xml.rfind(b":c ", 0, pos))
+        if start == last_start:
+            continue  # the same cell's formula and value
+        last_start = start
+        ref = _REF_PARTS.search(sheet_xml, start, pos) if start >= 0 else None
+        if ref is None:
+            return _used_cells_without_refs(sheet_xml)
+        rows.append(int(ref.group(2)))
+        cols.append(col_index(ref.group(1).decode()))
     if not rows:
         return 0, 0
     return (max(rows) - min(rows) + 1) * (max(cols) - min(cols) + 1), len(rows)
+
+
+def _used_cells_without_refs(sheet_xml: bytes) -> tuple[int, int]:
+    """Some writers omit cell references: rows x the widest row, conservatively."""
+    chunks = sheet_xml.split(b"</row>")
+    widest = max((len(_CELL_OPEN.findall(c)) for c in chunks), default=0)
+    numbered = [int(r) for r in _ROW_R.findall(sheet_xml)]
+    height = max(numbered + [len(chunks)])
+    return height * widest, sum(len(_CELL_OPEN.findall(c)) for c in chunks)
 
 
 # ---- the reader ------------------------------------------------------------------------------
@@ -333,7 +380,7 @@ class _Reader:
         return self.read_table(spec, name, grid)
 
     def read_table(self, spec: SheetSpec, name: str, grid: list[list[Any]]) -> RawSheet:
-        columns = spec.columns
+        columns = spec_columns(spec)
         header0, matches = _find_header(spec, grid)
         raw = RawSheet(spec.key, name, None, {}, {}, [])
         if header0 is None:
@@ -372,8 +419,7 @@ class _Reader:
         return raw
 
     def read_form(self, spec: SheetSpec, name: str, grid: list[list[Any]]) -> RawSheet:
-        keys = {c.name: label_keys(c) for c in spec.columns}
-        lookup = {k: field_name for field_name, ks in keys.items() for k in ks}
+        lookup = _lookup(spec)
         raw = RawSheet(spec.key, name, None, {}, {}, [])
         cells: dict[str, RawCell] = {}
         first_row: int | None = None
@@ -394,7 +440,7 @@ class _Reader:
                 first_row = row0 + 1 if first_row is None else first_row
                 break
         raw.header_row = first_row
-        for c in spec.columns:
+        for c in spec_columns(spec):
             if c.name not in cells:
                 raw.missing_columns.append(c.name)
                 self.missing_column(spec, name, c, None)
@@ -414,7 +460,7 @@ def _expects_stamp(specs: Iterable[SheetSpec]) -> bool:
 
 
 def _min_score(spec: SheetSpec) -> int:
-    return min(3, len(spec.columns))
+    return min(3, len(spec_columns(spec)))
 
 
 def _header_matches(values: list[Any], lookup: dict[str, str]) -> dict[int, str]:
@@ -431,8 +477,9 @@ def _header_matches(values: list[Any], lookup: dict[str, str]) -> dict[int, str]
     return found
 
 
+@functools.cache
 def _lookup(spec: SheetSpec) -> dict[str, str]:
-    return {k: c.name for c in spec.columns for k in label_keys(c)}
+    return {k: c.name for c in spec_columns(spec) for k in label_keys(c)}
 
 
 def _find_header(spec: SheetSpec, grid: list[list[Any]]) -> tuple[int | None, dict[int, str]]:
