@@ -250,12 +250,14 @@ def _write_indicators(ws: Worksheet, plan: Plan, agency: Agency) -> None:
         xs.set_row_height(ws, r, lines)
     if indicators:
         last = first + len(indicators) - 1
+        # results are not negative, unless the plan says a negative one is plausible
+        lowest = min([0.0] + [i.plausible_min for i in indicators if i.plausible_min is not None])
         for j, col in enumerate(spec.columns, start=1):
             if col.locked:
                 continue
             letter = get_column_letter(j)
             if col.kind == "number":
-                dv = xs.decimal_validation(col.th, _input_prompt(col))
+                dv = xs.decimal_validation(col.th, _input_prompt(col), minimum=lowest)
             else:
                 dv = xs.prompt_only(col.th, _input_prompt(col))
             ws.add_data_validation(dv)

@@ -199,7 +199,7 @@ def list_validation(formula: str, title: str, text: str) -> DataValidation:
 def decimal_validation(title: str, text: str, *, minimum: float = 0) -> DataValidation:
     """A number >= minimum; the error message says what to type, in Thai and English."""
     dv = DataValidation(type="decimal", operator="greaterThanOrEqual",
-                        formula1=str(minimum), allow_blank=True)
+                        formula1=f"{minimum:g}", allow_blank=True)
     dv.showErrorMessage = True
     dv.errorStyle = "stop"
     dv.errorTitle = "ต้องเป็นตัวเลข / Number required"

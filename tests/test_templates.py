@@ -274,3 +274,13 @@ def test_agency_without_indicators_gets_an_empty_indicator_table():
     assert stamp["B8"].value == stamp_checksum({stamp.cell(row=r, column=1).value:
                                                 stamp.cell(row=r, column=2).value
                                                 for r in range(1, 8)})
+
+
+def test_result_may_be_negative_only_when_the_plan_allows():
+    plan = make_small_plan()
+    ws = saved(build_template(plan, SCHOOL, 2))[schemas.INDICATORS.name]
+    assert validation_for(ws, "F5").formula1 == "0"
+    plan.indicators["4.1"] = dataclasses.replace(plan.indicators["4.1"], plausible_min=-20.0)
+    ws = saved(build_template(plan, SCHOOL, 2))[schemas.INDICATORS.name]
+    assert validation_for(ws, "F5").formula1 == "-20"
+    assert "-20" in validation_for(ws, "F5").error
