@@ -303,6 +303,7 @@ class NightlyRun:
                 if plan is None or (report.fiscal_year and report.fiscal_year != plan.fiscal_year):
                     plan = self.plans.get(report.fiscal_year)
             decision = decide(report, arrival, plan, trusted=trusted(self.ws, arrival))
+            self.infer_period(decision, arrival)
             if decision.status in replies_mod.PROBLEM_STATUSES and report is not None:
                 feedback_rel = self.write_feedback(report, decision, arrival)
         sub_id = ledger.record(arrival, report, decision, feedback_rel)
@@ -339,6 +340,22 @@ class NightlyRun:
         else:
             outcome.action = decision.status
         return outcome
+
+    def infer_period(self, decision: Any, arrival: Any) -> None:
+        """A rejected file that cannot say its year and quarter (corrupt, not a workbook)
+        but whose sender is known counts against the quarter last ended when it arrived,
+        so the status page shows that agency as rejected (to chase), not missing."""
+        if decision.status != "rejected" or not decision.agency_code:
+            return
+        if decision.fiscal_year is not None and decision.quarter is not None:
+            return
+        day = fcal.to_thai_date(arrival.received_at)
+        fy, q = fcal.fiscal_year_of(day), fcal.quarter_of(day) - 1
+        if q == 0:
+            fy, q = fy - 1, 4
+        plan = self.plans.get(fy)
+        if plan is not None and decision.agency_code in plan.agencies:
+            decision.fiscal_year, decision.quarter = fy, q
 
     def write_feedback(self, report: FileReport, decision: Any, arrival: Any) -> str:
         """The annotated copy, under a name of our own (sha + stem), written only when changed."""
