@@ -35,6 +35,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from schemas import SUBMISSION_SHEETS, ColumnSpec, SheetSpec
@@ -466,10 +467,7 @@ class _SheetNormaliser:
         for name in raw.missing_columns:  # already reported by the reader
             for row in rows:
                 sf.unparsed.add((name, row))
-        index = pd.RangeIndex(len(rows))
-        frame = {c.name: _series(data[c.name], c.kind, index) for c in columns}
-        frame["_row"] = pd.Series(rows, dtype="int64", index=index)
-        sf.frame = pd.DataFrame(frame, index=index, copy=False)
+        sf.frame = _frame([(c.name, c.kind, data[c.name]) for c in columns], rows)
         return sf, self.problems
 
     def value(self, column: ColumnSpec, cells: dict[str, RawCell], row: int,
@@ -505,13 +503,30 @@ class _SheetNormaliser:
 _EMPTY = pd.DataFrame()  # placeholder until a sheet's frame is built
 
 
-def _series(values: list[Any], kind: str, index: pd.RangeIndex) -> pd.Series:
+def _array(values: list[Any], kind: str) -> Any:
     """A typed column; object columns stay object (pandas 3 would make them str with NaN
     for blanks, and blanks must stay None)."""
     dtype = _DTYPE.get(kind)
     if dtype is not None:
-        return pd.Series(pd.array(values, dtype=dtype), index=index, copy=False)
-    return pd.Series(values, dtype=object, index=index)
+        return pd.array(values, dtype=dtype)
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _frame(columns: list[tuple[str, str, list[Any]]], rows: list[int]) -> pd.DataFrame:
+    """The sheet's frame. Building it column by column through pd.Series costs ~0.1 ms a
+    column; pandas' array constructor does it in one step (with a public fallback)."""
+    index = pd.RangeIndex(len(rows))
+    names = [name for name, _k, _v in columns] + ["_row"]
+    arrays = [_array(values, kind) for _n, kind, values in columns]
+    arrays.append(np.asarray(rows, dtype="int64"))
+    try:
+        return pd.DataFrame._from_arrays(arrays, columns=pd.Index(names), index=index,
+                                         verify_integrity=False)
+    except (AttributeError, TypeError):  # pragma: no cover - a future pandas without it
+        return pd.DataFrame({n: pd.Series(a, index=index, copy=False)
+                             for n, a in zip(names, arrays, strict=True)}, index=index)
 
 
 def normalise_sheet(raw_sheet: RawSheet, spec: SheetSpec, plan: Plan | None,
