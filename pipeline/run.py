@@ -589,9 +589,32 @@ def run_nightly(ws: Workspace, send: bool = False, quiet: bool = False) -> int:
         handler.close()
 
 
+def sweep_leftovers(ws: Workspace) -> int:
+    """Remove what a killed run may have left half-written: atomic writes' temporary files
+    (``.<name>.<random>.tmp``) and feedback scratch folders. Safe: we hold the lock, and no
+    finished file ever has such a name. Returns how many were removed."""
+    removed = 0
+    for folder in (ws.outbox, ws.archive, ws.state):
+        if not folder.is_dir():
+            continue
+        pattern = folder.glob(".*.tmp") if folder == ws.state else folder.rglob(".*.tmp")
+        for tmp in pattern:
+            if tmp.is_file():
+                tmp.unlink(missing_ok=True)
+                removed += 1
+    for scratch in ws.state.glob("feedback-*"):
+        if scratch.is_dir():
+            shutil.rmtree(scratch, ignore_errors=True)
+            removed += 1
+    if removed:
+        log.info("removed %d leftovers of an interrupted run", removed)
+    return removed
+
+
 def _run_locked(ws: Workspace, send: bool, quiet: bool) -> int:
     from .ledger import Ledger
 
+    sweep_leftovers(ws)
     job = NightlyRun(ws, send, quiet)
     rep = job.report
     code = EXIT_OK

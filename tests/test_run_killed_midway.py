@@ -97,3 +97,21 @@ def test_rerun_after_kill_completes_the_work(crash_at, demo_built, demo_ran, tmp
     # and a third run has nothing left to do
     third = subprocess_run(ws)
     assert third.returncode == 0 and "nothing new" in (ws.log_dir / "run.log").read_text("utf-8")
+
+
+def test_leftovers_of_a_write_killed_half_way_are_swept(tmp_path):
+    """A kill in the middle of an atomic write leaves '.<name>.<random>.tmp' beside the
+    target (never the target itself); the next run removes it."""
+    from run_helpers import small_workspace
+
+    ws, _plan = small_workspace(tmp_path)
+    half = ws.outbox / "2568" / "Q1" / ".rollup-2568-Q1.xlsx.k3j4.tmp"
+    half.parent.mkdir(parents=True)
+    half.write_bytes(b"PK\x03\x04 half a workbook")
+    scratch = ws.state / "feedback-abc123"
+    scratch.mkdir()
+    (scratch / "x-feedback.xlsx").write_bytes(b"PK")
+    result = subprocess_run(ws)
+    assert result.returncode == 0, result.stderr
+    assert not half.exists() and not scratch.exists()
+    assert "leftovers of an interrupted run" in (ws.log_dir / "run.log").read_text("utf-8")
