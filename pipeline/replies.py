@@ -20,8 +20,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import message_from_bytes, policy
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
 from pathlib import Path
 
 from . import calendar as fcal
@@ -157,7 +158,7 @@ def build_reply(facts: ReplyFacts, from_addr: str, office_name: str | None = Non
     if not facts.sender:
         raise ValueError("a reply needs the sender's address")
     msg = EmailMessage(policy=policy.default)
-    msg["From"] = formataddr((office_name, from_addr)) if office_name else from_addr
+    msg["From"] = Address(display_name=office_name or "", addr_spec=from_addr)
     msg["To"] = facts.sender
     msg["Subject"] = subject(facts)
     msg["Date"] = format_datetime(facts.decided_at.astimezone(fcal.THAI_TZ))
