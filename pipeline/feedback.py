@@ -24,6 +24,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.xml.functions import tostring
 
 import schemas
 
@@ -220,8 +221,9 @@ def _link_target(wb: Workbook, p: Problem) -> str | None:
     return "'{}'!{}".format(p.sheet.replace("'", "''"), p.cell.replace("$", ""))
 
 
-def _deterministic_zip(data: bytes) -> bytes:
-    """Same members, fixed timestamps: the same report gives byte-identical files."""
+def _deterministic_zip(data: bytes, core_xml: bytes) -> bytes:
+    """Same members, fixed timestamps and core properties (openpyxl stamps "modified"
+    with the clock on save): the same report gives byte-identical files."""
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -229,7 +231,8 @@ def _deterministic_zip(data: bytes) -> bytes:
             zi = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = 0o600 << 16
-            dst.writestr(zi, src.read(info.filename))
+            body = core_xml if info.filename == "docProps/core.xml" else src.read(info.filename)
+            dst.writestr(zi, body)
     return out.getvalue()
 
 
@@ -256,5 +259,7 @@ def write_feedback(report: FileReport, out_dir: Path) -> Path:
     wb = build_feedback(report)
     buf = io.BytesIO()
     wb.save(buf)
-    write_bytes_atomic(target, _deterministic_zip(buf.getvalue()))
+    wb.properties.created = wb.properties.modified = FIXED_TIME
+    core_xml = tostring(wb.properties.to_tree())
+    write_bytes_atomic(target, _deterministic_zip(buf.getvalue(), core_xml))
     return target

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import weakref
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -493,6 +494,19 @@ def _issued_indicators(raw: RawWorkbook, plan: Plan | None, agency_code: str | N
     return None
 
 
+_FINGERPRINTS: dict[int, tuple[weakref.ref, str]] = {}
+
+
+def plan_fingerprint(plan: Plan) -> str:
+    """plan.fingerprint, computed once per Plan object (it hashes the whole plan: ~20 ms)."""
+    hit = _FINGERPRINTS.get(id(plan))
+    if hit is not None and hit[0]() is plan:
+        return hit[1]
+    fp = plan.fingerprint
+    _FINGERPRINTS[id(plan)] = (weakref.ref(plan), fp)
+    return fp
+
+
 def _cover_rules(rep: FileReport, sf: SheetFrame, raw: RawWorkbook, plan: Plan | None,
                  file: str) -> list[Problem]:
     out: list[Problem] = []
@@ -524,7 +538,7 @@ def _cover_rules(rep: FileReport, sf: SheetFrame, raw: RawWorkbook, plan: Plan |
                                    column=_label(sf, COVER, "fiscal_year"),
                                    value=rep.fiscal_year))
     fp = stamp.get("plan_fingerprint")
-    if plan is not None and fp and fp != plan.fingerprint:
+    if plan is not None and fp and fp != plan_fingerprint(plan):
         out.append(catalog.problem("plan.fingerprint-mismatch", file=file, value=fp))
     return out
 
@@ -664,21 +678,42 @@ def _indicator_rules(sf: SheetFrame, raw: RawWorkbook, plan: Plan | None,
 
 
 def _clean_budget(sf: SheetFrame) -> pd.DataFrame:
-    fields = [c.name for c in BUDGET.columns]
-    fr = sf.frame.reindex(columns=[*fields, "_row"]).copy()
-    for f in ("allocated", "committed", "disbursed"):
-        fr[f] = pd.array([None if _is_missing(v) else int(v) for v in fr[f]], dtype="Int64")
-    fr["strategy"] = [None if _is_missing(v) else int(v) for v in fr["strategy"]]
-    fr["_row"] = fr["_row"].astype(int)
-    return fr.reset_index(drop=True)
+    """Budget fields + _row: strategy as int, choices as keys, money as Int64 satang."""
+    fr = sf.frame
+    n = len(fr)
+    cols: dict[str, Any] = {}
+    for c in _spec_columns(BUDGET):
+        values = fr[c.name].tolist() if c.name in fr.columns else [None] * n
+        clean = [None if _is_missing(v) else v for v in values]
+        if c.kind == MONEY:
+            cols[c.name] = pd.array([None if v is None else int(v) for v in clean], dtype="Int64")
+        elif c.name == "strategy":
+            cols[c.name] = pd.Series([None if v is None else int(v) for v in clean], dtype=object)
+        else:
+            cols[c.name] = pd.Series(clean, dtype=object)
+    cols["_row"] = pd.array([int(r) for r in fr["_row"].tolist()], dtype="int64")
+    out = pd.DataFrame(cols)
+    if n and out["strategy"].notna().all():
+        out["strategy"] = out["strategy"].astype("int64")
+    return out
 
 
 def _clean_indicators(sf: SheetFrame) -> pd.DataFrame:
-    fr = sf.frame.reindex(columns=["indicator_code", "result", "evidence", "_row"]).copy()
-    fr["result"] = pd.Series([None if _is_missing(v) else float(v) for v in fr["result"]],
-                             dtype=object)
-    fr["_row"] = fr["_row"].astype(int)
-    return fr.reset_index(drop=True)
+    """indicator_code, result (float or None), evidence + _row."""
+    fr = sf.frame
+    n = len(fr)
+
+    def col(name: str) -> list[Any]:
+        values = fr[name].tolist() if name in fr.columns else [None] * n
+        return [None if _is_missing(v) else v for v in values]
+
+    return pd.DataFrame({
+        "indicator_code": pd.Series(col("indicator_code"), dtype=object),
+        "result": pd.Series([None if v is None else float(v) for v in col("result")],
+                            dtype=object),
+        "evidence": pd.Series(col("evidence"), dtype=object),
+        "_row": pd.array([int(r) for r in fr["_row"].tolist()], dtype="int64"),
+    })
 
 
 def validate_workbook(raw: RawWorkbook, plan: Plan | None) -> FileReport:
