@@ -175,6 +175,16 @@ def xlsx_formulas(sheet_xml: bytes) -> dict[str, tuple[str, bool]]:
     return found
 
 
+_ERROR_CELL = re.compile(
+    rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*?\bt="e"[^>]*>(?:(?!</c>).)*?<v>([^<]*)</v>', re.DOTALL)
+
+
+def xlsx_error_cells(sheet_xml: bytes) -> dict[str, str]:
+    """A1 -> the error shown ('#DIV/0!') for cells holding an error value."""
+    return {ref.decode(): html.unescape(text.decode("utf-8", "replace"))
+            for ref, text in _ERROR_CELL.findall(sheet_xml)}
+
+
 def xlsx_used_cells(sheet_xml: bytes) -> tuple[int, int]:
     """(rows x columns of the bounding box of filled cells, number of filled cells):
     what calamine would allocate, computed before calamine sees the sheet."""
@@ -244,6 +254,7 @@ class _Reader:
         self.parts: dict[str, str] = {}
         self.grids: dict[str, list[list[Any]]] = {}
         self.formulas: dict[str, dict[str, tuple[str, bool]]] = {}
+        self.errors: dict[str, dict[str, str]] = {}  # sheet -> A1 -> "#DIV/0!"
 
     # -- guards
     def fail(self, code: str, **params: Any) -> None:
@@ -314,6 +325,8 @@ class _Reader:
                 self.fail("file.too-many-cells",
                           detail=f"{name}: {area:,} > {self.limits.max_cells:,}")
             self.formulas[name] = xlsx_formulas(xml)
+            if b't="e"' in xml:
+                self.errors[name] = xlsx_error_cells(xml)
 
     def grid(self, name: str) -> list[list[Any]]:
         """The sheet's values from A1, after the size guards."""
@@ -384,7 +397,8 @@ class _Reader:
         ref = f"{col_letter(col0)}{row0 + 1}"
         f = self.formulas.get(sheet, {}).get(ref)
         if value == "":
-            value = None
+            # calamine shows error cells (#DIV/0!, #REF!) as empty: show the error instead
+            value = self.errors.get(sheet, {}).get(ref)
         if f is None:
             return RawCell(value, ref)
         return RawCell(value, ref, formula=f[0], has_cached_value=f[1])
@@ -418,6 +432,8 @@ class _Reader:
         raw.extra_columns = [str(v).strip() for i, v in enumerate(header)
                              if i not in matches and not _blank(v)]
         formulas = self.formulas.get(name, {})
+        if name in self.errors:
+            formulas = {**self.errors[name], **formulas}
         key_field = columns[0].name
         for row0 in range(header0 + 1, len(grid)):
             values = grid[row0]

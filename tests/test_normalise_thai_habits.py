@@ -203,7 +203,8 @@ def _report(tmp: str) -> tuple:
     ind = wb.create_sheet(schemas.INDICATORS.name)
     for j, c in enumerate(schemas.INDICATORS.columns):
         ind.cell(row=4, column=1 + j, value=c.header)
-    for i, (code, result) in enumerate([("1.1", "95.87%"), ("2.1", "๕๑.๒๕"), ("4.1", "3%")]):
+    results = [("1.1", "95.87%"), ("2.1", "๕๑.๒๕"), ("4.1", "3%"), ("6.1", "#DIV/0!")]
+    for i, (code, result) in enumerate(results):  # openpyxl stores "#DIV/0!" as an error
         ind.cell(row=5 + i, column=1, value=code)
         ind.cell(row=5 + i, column=6, value=result)
     path = Path(tmp) / "habits.xlsx"
@@ -240,8 +241,10 @@ def test_problems_name_their_cells(report: tuple) -> None:
     assert ("structure.formula-no-value", budget, "G7", "=SUM(1)") in found
     assert ("value.not-a-number", schemas.INDICATORS.name, "F7", "3%") in found
     assert ("value.year-looks-ce", schemas.COVER.name, "B14", "2025") in found
+    # calamine shows error cells as empty; the reader puts the error back for the sender
+    assert ("value.not-a-number", schemas.INDICATORS.name, "F8", "#DIV/0!") in found
     assert {("allocated", 6), ("allocated", 7), ("committed", 7)} <= frames["budget"].unparsed
-    assert len(problems) == 5
+    assert len(problems) == 6
 
 
 def test_cover_and_indicator_values(report: tuple) -> None:
