@@ -532,9 +532,9 @@ def _files_for(plan: Plan, rep: Report, kind: str | None, source: str) -> list[D
         deliver(xlsx_bytes(f))
         other = Report(a, q, rep.projects, rep.results,
                        ("นายธีรวัฒน์ สุขประเสริฐ", "ครูอัตราจ้าง", "089-4412345",
-                        "teerawat.s@mail.example.th"), rep.received_at)
+                        "teerawat.s@example.th"), rep.received_at)
         deliver(xlsx_bytes(fill(plan, other)), when=rep.received_at - timedelta(days=1),
-                status="quarantined", sender="teerawat.s@mail.example.th",
+                status="quarantined", sender="teerawat.s@example.th",
                 sender_name="ธีรวัฒน์ สุขประเสริฐ", rep=other, flaws=[_flaw(
                     "unregistered-sender", "intake", "intake.sender-not-registered", "error",
                     None, None, "ผู้ส่งไม่ได้ลงทะเบียนกับหน่วยงานนี้ / sender is not "

@@ -15,7 +15,7 @@ SEED = 2568
 FISCAL_YEAR = 2568
 PROVINCE = "ศรีสะเกษ"
 OFFICE_NAME = "สำนักงานศึกษาธิการจังหวัดศรีสะเกษ"
-OFFICE_EMAIL = "plan@sisaket-peo.example.go.th"
+OFFICE_EMAIL = "plan.peo.sisaket@example.go.th"
 OFFICE_CODE = "3300000001"
 
 # The 22 districts, grouped by the primary education service area that covers them.
@@ -152,7 +152,7 @@ def make_agencies(rng: random.Random) -> list[Agency]:
     """About 150 agencies of every affiliation in the province."""
     out: list[Agency] = [
         Agency(OFFICE_CODE, OFFICE_NAME, "office", "ops", "เมืองศรีสะเกษ", None,
-               ("plan@sisaket-peo.example.go.th",)),
+               ("plan.peo.sisaket@example.go.th",)),
     ]
     for area in range(1, 5):
         out.append(Agency(
