@@ -101,6 +101,32 @@ BILLION_LAUGHS = (
 )
 
 
+def _huge_ods() -> bytes:
+    """An .ods whose repeat counts put a value at row 1,000,002, column 16,001."""
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        '<office:body><office:spreadsheet><table:table table:name="งบประมาณ (Budget)">'
+        '<table:table-row><table:table-cell office:value-type="string"><text:p>a</text:p>'
+        '</table:table-cell></table:table-row>'
+        '<table:table-row table:number-rows-repeated="1000000">'
+        '<table:table-cell table:number-columns-repeated="1000"/></table:table-row>'
+        '<table:table-row><table:table-cell table:number-columns-repeated="16000"/>'
+        '<table:table-cell office:value-type="float" office:value="1"><text:p>1</text:p>'
+        "</table:table-cell></table:table-row></table:table></office:spreadsheet>"
+        "</office:body></office:document-content>")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", content)
+    return out.getvalue()
+
+
+HUGE_ODS = _huge_ods()
+
+
 def hostile_cases(template: bytes) -> dict[str, tuple[bytes, str]]:
     part = budget_part(template)
     sheet = zipfile.ZipFile(io.BytesIO(template)).read(part)
@@ -111,6 +137,7 @@ def hostile_cases(template: bytes) -> dict[str, tuple[bytes, str]]:
         z.writestr("xl/workbook.xml", b"<workbook/>")
         z.writestr("xl/worksheets/sheet1.xml", b"\0" * (40 * 1024 * 1024))
     return {
+        "huge-ods": (HUGE_ODS, "file.too-many-cells"),
         "empty": (b"", "file.empty"),
         "random": (random.Random(1).randbytes(5000), "file.not-a-workbook"),
         "pdf": (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
@@ -123,7 +150,7 @@ def hostile_cases(template: bytes) -> dict[str, tuple[bytes, str]]:
     }
 
 
-CASES = ["empty", "random", "pdf", "truncated", "encrypted", "zip-bomb", "billion-laughs",
+CASES = ["huge-ods", "empty", "random", "pdf", "truncated", "encrypted", "zip-bomb", "billion-laughs",
          "huge-sheet"]
 
 
@@ -167,6 +194,8 @@ def test_limits_are_configurable(template: bytes, tmp_path: Path) -> None:
     assert [p.code for p in small.problems] == ["file.too-many-cells"]
     assert "200,000" not in small.problems[0].message_en
     assert read_workbook(path).problems == []
+    slow = read_workbook(path, limits=Limits(max_seconds=0))
+    assert [p.code for p in slow.problems] == ["file.timeout"] and slow.sheets == {}
 
 
 def test_external_links_and_macros_warn_but_data_is_read(template: bytes, tmp_path: Path) -> None:

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import functools
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
 import pytest
 from conftest import make_small_plan
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import schemas
+from pipeline.calendar import to_thai_digits
 from pipeline.normalise import (
     Bad,
     clean_text,
@@ -260,3 +264,30 @@ def test_cover_and_indicator_values(report: tuple) -> None:
     ind = frames["indicators"].frame
     assert ind["result"].tolist()[:2] == [95.87, 51.25]
     assert str(ind["result"].dtype) == "Float64"
+
+
+# ---- property: however a clerk writes an amount, the satang are exact -----------------------
+@given(st.integers(min_value=-10**13, max_value=10**13), st.sampled_from(["plain", "grouped"]),
+       st.booleans(), st.sampled_from(["", " บาท", "บาท", " THB", "฿"]), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_any_written_amount_is_exact(satang: int, grouping: str, thai: bool, unit: str,
+                                     parens: bool) -> None:
+    baht, st_part = divmod(abs(satang), 100)
+    number = f"{baht:,}" if grouping == "grouped" else str(baht)
+    text = f"{number}.{st_part:02d}"
+    if thai:
+        text = to_thai_digits(text)
+    negative = satang < 0
+    if negative and parens:
+        text = f"({text})"
+    elif negative:
+        text = "-" + text
+    text = (f"฿{text}" if unit == "฿" else f"{text}{unit}")
+    assert to_satang(text) == satang
+
+
+@given(st.decimals(min_value=-10**9, max_value=10**9, places=2, allow_nan=False))
+@settings(max_examples=300, deadline=None)
+def test_number_cells_with_two_decimals_are_exact(amount: Decimal) -> None:
+    """A float cell holding baht with 2 decimals is the same satang as the text."""
+    assert to_satang(float(amount)) == int(amount * 100)
