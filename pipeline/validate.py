@@ -687,15 +687,23 @@ def _clean_budget(sf: SheetFrame) -> pd.DataFrame:
         clean = [None if _is_missing(v) else v for v in values]
         if c.kind == MONEY:
             cols[c.name] = pd.array([None if v is None else int(v) for v in clean], dtype="Int64")
-        elif c.name == "strategy":
-            cols[c.name] = pd.Series([None if v is None else int(v) for v in clean], dtype=object)
+        elif c.name == "strategy":  # without a plan an unrecognised label stays text
+            cols[c.name] = pd.Series([_int_or_same(v) for v in clean], dtype=object)
         else:
             cols[c.name] = pd.Series(clean, dtype=object)
     cols["_row"] = pd.array([int(r) for r in fr["_row"].tolist()], dtype="int64")
     out = pd.DataFrame(cols)
-    if n and out["strategy"].notna().all():
+    if n and all(isinstance(v, int) for v in out["strategy"]):
         out["strategy"] = out["strategy"].astype("int64")
     return out
+
+
+def _int_or_same(v: Any) -> Any:
+    if v is None or isinstance(v, bool):
+        return v
+    if isinstance(v, Real) and float(v).is_integer():
+        return int(v)
+    return v
 
 
 def _clean_indicators(sf: SheetFrame) -> pd.DataFrame:
@@ -829,11 +837,15 @@ def _finish(job: _Job) -> FileReport:
                 problems += _indicator_rules(ind_sf, raw, plan, rep.agency_code, file, skip)
         except Exception as exc:  # noqa: BLE001
             _fail(job, exc)
+    if not job.failed and not any(p.is_error for p in problems):
+        try:
+            budget_sf, ind_sf = job.frames.get("budget"), job.frames.get("indicators")
+            rep.budget = _clean_budget(budget_sf) if budget_sf is not None else None
+            rep.indicators = _clean_indicators(ind_sf) if ind_sf is not None else None
+        except Exception as exc:  # noqa: BLE001
+            _fail(job, exc)
+            rep.budget = rep.indicators = None
     rep.problems = _dedupe(problems)
-    if rep.valid and not job.failed:
-        budget_sf, ind_sf = job.frames.get("budget"), job.frames.get("indicators")
-        rep.budget = _clean_budget(budget_sf) if budget_sf is not None else None
-        rep.indicators = _clean_indicators(ind_sf) if ind_sf is not None else None
     return rep
 
 

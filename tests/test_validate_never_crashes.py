@@ -12,10 +12,12 @@ from __future__ import annotations
 import copy
 import io
 import json
+import math
 import string
 from datetime import date
 
 import openpyxl
+import pytest
 from conftest import make_small_plan
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -45,14 +47,17 @@ tricky = st.sampled_from(["=1+1", "=HYPERLINK(\"http://x\",\"คลิก\")", "
 values = st.one_of(
     st.text(max_size=40), thai, tricky,
     st.builds(lambda a, b: a + b, tricky, st.text(max_size=10)),
-    st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**30, 10**30),
+    # numbers stay below 2**63 satang: beyond is the known overflow (xfail test below)
+    st.floats(-1e15, 1e15), st.sampled_from([math.nan, math.inf, -math.inf]),
+    st.integers(-2**53, 2**53),
     st.booleans(), st.dates(min_value=date(1, 1, 1)), st.none(),
 )
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(field=st.sampled_from(FIELDS), row_pick=st.integers(0, 2), value=values)
-def test_any_value_in_any_read_cell_gives_a_report(tmp_path_factory, field, row_pick, value):
+@given(field=st.sampled_from(FIELDS), row_pick=st.integers(0, 2), value=values,
+       plan=st.sampled_from([PLAN, None]))
+def test_any_value_in_any_read_cell_gives_a_report(field, row_pick, value, plan):
     raw: RawWorkbook = _raw()
     key, name = field
     sheet = raw.sheets[key]
@@ -60,8 +65,11 @@ def test_any_value_in_any_read_cell_gives_a_report(tmp_path_factory, field, row_
     ref = cells[next(iter(cells))].ref
     letter = sheet.column_refs.get(name, "Z")
     cells[name] = RawCell(value, f"{letter}{row}" if key != "cover" else ref)
-    report = validate_workbook(raw, PLAN)
+    report = validate_workbook(raw, plan)  # with the plan, and with none found
     assert report.display_name == raw.display_name
+    assert report.valid == (report.budget is not None)
+    # a readable file never ends in the safety net (an exception inside a rule)
+    assert "file.unreadable" not in {p.code for p in report.problems}
     json.dumps(reports_to_json([report]), ensure_ascii=False)
     for p in report.problems:
         assert p.code and p.severity in ("error", "warning")
@@ -106,3 +114,16 @@ def test_any_text_typed_in_a_saved_workbook_gives_a_report(tmp_path, capsys, whe
     report = validate_workbook(read_workbook(path), PLAN)
     print_reports([report])
     assert report.display_name in capsys.readouterr().out
+
+
+@pytest.mark.xfail(reason="KNOWN BUG (normalise.py, engineer R): a number >= 2**63 in an int or "
+                          "money cell overflows Int64 inside normalise_workbook; validation's "
+                          "safety net turns it into file.unreadable without a cell", strict=False)
+def test_a_twenty_digit_number_is_a_problem_at_its_cell(tmp_path):
+    wb = openpyxl.load_workbook(io.BytesIO(TEMPLATE_BYTES))
+    wb[BUDGET.name]["F5"] = 99999999999999999999  # a clerk's typo in the allocated cell
+    path = tmp_path / "big.xlsx"
+    wb.save(path)
+    report = validate_workbook(read_workbook(path), PLAN)
+    assert "file.unreadable" not in {p.code for p in report.problems}
+    assert any(p.cell == "F5" for p in report.problems)
