@@ -293,3 +293,76 @@ def test_overall_disbursement_rate_against_the_quarter_target(small_plan, tmp_pa
     expected = set() if code is None else {(code, BUDGET, None, "warning")}
     assert found(rep) == expected
     assert rep.valid
+
+
+# ---- many files at once, and plan sheets ------------------------------------------------------
+def test_batched_validation_equals_one_file_at_a_time(small_plan, tmp_path):
+    """validate_workbooks runs one pandera call per sheet for all files; results stay per file."""
+    from pipeline.validate import validate_workbooks
+
+    dup = [list(p) for p in PROJECTS]
+    dup[2][0] = "P001"  # a duplicate inside this file only: P001 in another file is fine
+    over = [list(p) for p in PROJECTS]
+    over[1][7] = 300000
+    files = [
+        (filled_template(small_plan), "a.xlsx"),
+        (filled_template(small_plan, agency="1033530002",
+                         projects=[tuple(p) for p in dup]), "b.xlsx"),
+        (filled_template(small_plan, agency="1333000101", projects=[tuple(p) for p in over],
+                         results={"1.1": 101, "4.1": 2, "6.1": 88}), "c.xlsx"),
+    ]
+    raws = []
+    for wb, name in files:
+        wb.save(tmp_path / name)
+        raws.append(read_workbook(tmp_path / name))
+    one_by_one = [validate_workbook(raw, small_plan) for raw in raws]
+    batched = validate_workbooks([(raw, small_plan) for raw in raws])
+    assert [r.problems for r in batched] == [r.problems for r in one_by_one]
+    assert [found(r) for r in batched] == [
+        set(),
+        {("value.duplicate", BUDGET, "A7", "error")},
+        {("budget.disbursed-over-allocated", BUDGET, "H6", "error"),
+         ("plausibility.disbursement-ahead", BUDGET, None, "warning"),  # 108.6% vs 54%
+         ("value.out-of-range", INDICATORS, "F5", "error")},
+    ]
+    assert list(batched[0].budget["allocated"]) == list(one_by_one[0].budget["allocated"])
+
+
+def test_schema_problems_on_a_plan_sheet():
+    """The plan loader uses schema_problems: unique, pattern, choices and ranges on plan sheets."""
+    import pandas as pd
+
+    from pipeline.model import SheetFrame
+    from pipeline.validate import schema_problems
+
+    spec = schemas.PLAN_AGENCIES
+    frame = pd.DataFrame({
+        "agency_code": ["1033530001", "1033530001", "10335 30003"],
+        "name_th": ["โรงเรียนบ้านหนองแวง", "โรงเรียนซ้ำ", None],
+        "agency_type": ["school", "school", "ค่ายลูกเสือ"],
+        "affiliation": ["obec_primary", "obec_primary", "obec_primary"],
+        "district": ["เมืองศรีสะเกษ", "กันทรลักษ์", "ขุขันธ์"],
+        "parent_code": [None, None, None],
+        "sender_emails": ["a@school.example.th", "b@school.example.th", "ไม่มีอีเมล"],
+        "_row": [4, 5, 6],
+    })
+    refs = {c.name: "ABCDEFG"[i] for i, c in enumerate(spec.columns)}
+    sf = SheetFrame("agencies", spec.name, frame, refs, {c.name: c.header for c in spec.columns},
+                    raw_text={("agency_type", 6): "ค่ายลูกเสือ"})
+    got = {(p.code, p.cell) for p in schema_problems(sf, spec, "plan.xlsx")}
+    assert got == {("value.duplicate", "A5"), ("value.bad-format", "A6"),
+                   ("value.required", "B6"), ("value.not-allowed", "C6"),
+                   ("value.not-an-email", "G6")}
+    spec = schemas.PLAN_DISBURSEMENT
+    frame = pd.DataFrame({"quarter": pd.array([1, 5], dtype="Int64"),
+                          "overall_pct": pd.array([30.0, 120.0], dtype="Float64"),
+                          "current_pct": pd.array([None, None], dtype="Float64"),
+                          "capital_pct": pd.array([None, -1.0], dtype="Float64"),
+                          "_row": [4, 5]})
+    refs = {c.name: "ABCD"[i] for i, c in enumerate(spec.columns)}
+    sf = SheetFrame("disbursement", spec.name, frame, refs, {})
+    ps = schema_problems(sf, spec, "plan.xlsx")
+    assert {(p.code, p.cell) for p in ps} == {("value.out-of-range", "A5"),
+                                             ("value.out-of-range", "B5"),
+                                             ("value.out-of-range", "D5")}
+    assert {p.cell: p.message_en for p in ps}["B5"] == "120 is out of range (0 - 100)"
