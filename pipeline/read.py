@@ -47,6 +47,7 @@ FORM_VALUE_REACH = 3  # a form value is the first filled cell this far right of 
 TOTAL_WORDS = {"รวม", "รวมทั้งสิ้น", "รวมทั้งหมด", "ยอดรวม", "total", "grand total", "รวม total"}
 
 _SPACE_RE = re.compile(r"\s+")
+_DIGITS = re.compile(r"[0-9]+")
 _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 
@@ -211,8 +212,8 @@ def xlsx_used_cells(sheet_xml: bytes) -> tuple[int, int]:
     return (max(rows) - min(rows) + 1) * (max(cols) - min(cols) + 1), len(rows)
 
 
-_WIDE_REF = re.compile(rb'\br="[A-Z]{2,3}[0-9]')
-_DEEP_REF = re.compile(rb'\br="[A-Z]{1,3}[0-9]{4,}')
+_WIDE_REF = re.compile(rb'r="[A-Z]{2,3}[0-9]')  # literal prefix: fast search
+_DEEP_REF = re.compile(rb'r="[A-Z]{1,3}[0-9]{4,}')
 
 
 def xlsx_area_bound(sheet_xml: bytes, max_cells: int) -> int:
@@ -435,8 +436,11 @@ class _Reader:
         if name in self.errors:
             formulas = {**self.errors[name], **formulas}
         key_field = columns[0].name
+        special_rows = {int(_DIGITS.search(ref).group()) for ref in formulas}
         for row0 in range(header0 + 1, len(grid)):
             values = grid[row0]
+            if values.count("") == len(values) and row0 + 1 not in special_rows:
+                continue  # an empty (perhaps formatted) row: the common case, decided in C
             cells: dict[str, RawCell] = {}
             for field_name, col0 in field_cols.items():
                 v = values[col0] if col0 < len(values) else None
@@ -518,6 +522,11 @@ def _find_header(spec: SheetSpec, grid: list[list[Any]]) -> tuple[int | None, di
     """The row (0-based) among the first rows that matches the most header labels."""
     lookup = _lookup(spec)
     best: tuple[int | None, dict[int, str]] = (None, {})
+    declared = spec.header_row - 1
+    if declared < len(grid):  # the usual case: every header where the template put it
+        m = _header_matches(grid[declared], lookup)
+        if len(m) == len(spec_columns(spec)):
+            return declared, m
     limit = min(len(grid), spec.header_row + HEADER_SEARCH_ROWS)
     for row0 in range(limit):
         m = _header_matches(grid[row0], lookup)
