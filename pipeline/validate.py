@@ -845,8 +845,24 @@ def _finish(job: _Job) -> FileReport:
         except Exception as exc:  # noqa: BLE001
             _fail(job, exc)
             rep.budget = rep.indicators = None
-    rep.problems = _dedupe(problems)
+    rep.problems = sorted(_dedupe(problems), key=_reading_order)
     return rep
+
+
+_SHEET_ORDER = {COVER.name: 1, BUDGET.name: 2, INDICATORS.name: 3}
+
+
+def _reading_order(p: Problem) -> tuple[int, int, int]:
+    """Whole-file problems first, then sheet by sheet in the template's order, row by row."""
+    if not p.sheet:
+        return (0, 0, 0)
+    m = re.match(r"^([A-Z]+)(\d+)", p.cell or "")
+    if not m:
+        return (_SHEET_ORDER.get(p.sheet, 4), 0, 0)
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + ord(ch) - 64
+    return (_SHEET_ORDER.get(p.sheet, 4), int(m.group(2)), col)
 
 
 def _cells_of(sf: SheetFrame, problems: list[Problem]) -> set[tuple[str, int]]:
