@@ -21,7 +21,7 @@ import json
 import math
 import re
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from numbers import Integral, Real
@@ -345,8 +345,14 @@ def schema_problems_many(items: list[tuple[SheetFrame, str]], spec: SheetSpec,
         if check == "not_nullable":
             p = _make("value.required", sf, spec, file, f, row, None, kind)
         elif check.startswith("isin"):
-            labels = ", ".join(_choice_label(c) for c in choices.get(cs.choices or "", []))
+            options = choices.get(cs.choices or "", [])
+            labels = ", ".join(_choice_label(c) for c in options)
             p = _make("value.not-allowed", sf, spec, file, f, row, value, kind, allowed=labels)
+            labels_en = ", ".join(
+                f"{_choice_label(c)} ({c.en})" if getattr(c, "en", "") else _choice_label(c)
+                for c in options)
+            p = replace(p, fix_en=catalog.CATALOG["value.not-allowed"].fix_en.replace(
+                "{allowed}", labels_en))
         elif check.startswith(("greater_than", "less_than", "in_range")):
             lo, hi = _range_text(list(schema.columns[f].checks))
             if kind == MONEY and lo is not None and _num(value) < 0:
