@@ -346,3 +346,36 @@ def test_settings_file_is_written_once(demo, tmp_path):
     (own / "edurollup.toml").write_text("[smtp]\nport = 2525\n", "utf-8")
     build_demo(Workspace.open(own))
     assert (own / "edurollup.toml").read_text("utf-8") == "[smtp]\nport = 2525\n"
+
+
+def test_the_nightly_run_concludes_what_the_manifest_says(demo, tmp_path):
+    """`edurollup demo` then runs the job: every file ends as the manifest expects, with
+    exactly the expected problems stored in the ledger."""
+    import shutil
+    import sqlite3
+
+    from pipeline.run import run_nightly
+
+    root, m = demo
+    work = tmp_path / "ws"
+    shutil.copytree(root, work)  # copy2 keeps the dropped files' mtimes (their arrival time)
+    assert run_nightly(Workspace.open(work), send=False, quiet=True) == 0
+    db = sqlite3.connect(work / "state" / "ledger.sqlite")
+    for f in m["files"]:
+        row = db.execute(
+            "SELECT s.id, s.status, s.agency_code, s.late, s.arrival_id = a.id "
+            "FROM arrivals a JOIN submissions s ON s.sha256 = a.sha256 "
+            "WHERE a.source_path = ?", (f["path"],)).fetchone()
+        assert row is not None, f["path"]
+        sub_id, status, agency, late, first_arrival = row
+        if f["expected_status"] == "duplicate":
+            assert not first_arrival, f["path"]
+            continue
+        assert (status, agency, bool(late)) == (
+            f["expected_status"], f["agency_code"], f["expected_late"]), f["path"]
+        stored = sorted(db.execute("SELECT code, sheet, cell FROM problems "
+                                   "WHERE submission_id = ?", (sub_id,)).fetchall())
+        want = sorted((x["expect_code"], x["sheet"], x["cell"]) for x in f["flaws"]
+                      if x["expect_code"] and x["flaw"] != "duplicate")
+        assert stored == want, f["path"]
+    db.close()
