@@ -153,6 +153,9 @@ def subprocess_run(ws: Workspace, *args: str, env: dict[str, str] | None = None,
                             text=True)
 
 
+_SESSION: dict[str, object] = {}
+
+
 # ---- the demo province, built and run once per test session -------------------------------
 @pytest.fixture(scope="session")
 def demo_ran(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, int]:
@@ -160,17 +163,37 @@ def demo_ran(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, int]:
 
     Tests copy it (:func:`copy_tree`) before changing anything.
     """
-    root = tmp_path_factory.mktemp("demo-ran")
-    result = CliRunner().invoke(main, ["demo", "--workspace", str(root)], catch_exceptions=False)
-    return root, result.output, result.exit_code
+    # Each test module that imports this fixture gets its own fixture definition, so the
+    # session cache is ours: the demo is built and run once per session, not per module.
+    if "ran" not in _SESSION:
+        root = tmp_path_factory.mktemp("demo-ran")
+        result = CliRunner().invoke(main, ["demo", "--workspace", str(root)],
+                                    catch_exceptions=False)
+        _SESSION["ran"] = (root, result.output, result.exit_code)
+    return _SESSION["ran"]
 
 
 @pytest.fixture(scope="session")
 def demo_built(demo_ran: tuple[Path, str, int], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo workspace as built, before any run: demo_ran without state/ and outbox/."""
-    root = tmp_path_factory.mktemp("demo-built")
-    copy_tree(demo_ran[0], root, ignore=shutil.ignore_patterns("state", "outbox"))
-    return root
+    if "built" not in _SESSION:
+        root = tmp_path_factory.mktemp("demo-built")
+        copy_tree(demo_ran[0], root, ignore=shutil.ignore_patterns("state", "outbox"))
+        _SESSION["built"] = root
+    return _SESSION["built"]
+
+
+@pytest.fixture(scope="session")
+def demo_reference(demo_built: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built demo run once by a real `edurollup run` process that is never interrupted:
+    what a crashed-then-rerun workspace must equal (both are fresh processes, as at night)."""
+    if "reference" not in _SESSION:
+        root = tmp_path_factory.mktemp("demo-reference")
+        ws = copy_tree(demo_built, root)
+        done = subprocess_run(ws)
+        assert done.returncode == 0, done.stderr[-3000:]
+        _SESSION["reference"] = root
+    return _SESSION["reference"]
 
 
 def copy_tree(source: Path, target: Path, ignore=None) -> Workspace:

@@ -14,6 +14,7 @@ from run_helpers import (  # noqa: F401 (session fixtures)
     copy_tree,
     demo_built,
     demo_ran,
+    demo_reference,
     manifest,
     subprocess_run,
 )
@@ -70,8 +71,9 @@ def _outbox(root: Path) -> dict[str, bytes]:
 
 
 @pytest.mark.parametrize("crash_at", ["after-archive:3", "after-ledger:120", "during-rollup"])
-def test_rerun_after_kill_completes_the_work(crash_at, demo_built, demo_ran, tmp_path):  # noqa: F811
-    reference_root = demo_ran[0]
+def test_rerun_after_kill_completes_the_work(crash_at, demo_built, demo_reference,  # noqa: F811
+                                            tmp_path):
+    reference_root = demo_reference
     ws = copy_tree(demo_built, tmp_path / "ws")
 
     crashed = subprocess_run(ws, env={"EDUROLLUP_CRASH_AT": crash_at})
