@@ -82,6 +82,11 @@ def test_send_delivers_replies_once(tmp_path, smtp_server):
     assert "ผลการตรวจรายงาน" in subject and "รายงานไตรมาส 1.xlsx" in subject
     assert "ไตรมาส 1/2568" in subject and "Q1 FY 2568" in subject and "rejected" in subject
     assert rejected["In-Reply-To"] == "<bad-1@school.example.th>"
+    # deterministic headers: Date is the decision time in the ledger, Message-ID from the hash
+    (sub,) = ledger_rows(ws, "SELECT sha256, decided_at FROM submissions WHERE agency_code = ?",
+                         ("1033530001",))
+    assert rejected["Date"].datetime == datetime.fromisoformat(sub["decided_at"])
+    assert rejected["Message-ID"] == f"<reply-{sub['sha256'][:32]}@sisaket-peo.example.go.th>"
     text = rejected.get_body(("plain",)).get_content()
     assert "งบประมาณ (Budget)!H5" in text  # sheet!cell of the disbursed amount
     assert "How to fix:" in text and "วิธีแก้ไข:" in text
