@@ -25,3 +25,12 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temp(tmp_path):
         raise RuntimeError("crash")
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["b.xlsx"]
+
+
+def test_written_files_are_readable_by_colleagues(tmp_path):
+    target = tmp_path / "status.html"
+    write_bytes_atomic(target, b"<html></html>")
+    from pipeline import atomic
+
+    # not mkstemp's private 0600: the same mode any other new file would get
+    assert target.stat().st_mode & 0o777 == 0o666 & ~atomic._UMASK
