@@ -8,6 +8,7 @@ import json
 from datetime import datetime
 
 import openpyxl
+import pytest
 from run_helpers import (
     ICT,
     drop_email,
@@ -44,6 +45,7 @@ def _last_run_report(ws) -> dict:
     return json.loads(sorted(ws.runs_dir.glob("*.json"))[-1].read_text("utf-8"))
 
 
+@pytest.mark.slow
 def test_newer_file_supersedes_and_rollup_uses_it(tmp_path):
     ws, plan = small_workspace(tmp_path)
     first = _report(plan, "20001.11")

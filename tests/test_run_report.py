@@ -8,6 +8,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 
+import pytest
 from run_helpers import (
     ICT,
     drop_email,
@@ -34,6 +35,7 @@ def _pdf_email() -> bytes:
     return msg.as_bytes()
 
 
+@pytest.mark.slow
 def test_run_report_lists_every_file_with_its_outcome(tmp_path):
     ws, plan = small_workspace(tmp_path)
     good = filled_report(plan, "1033530002", 1, [

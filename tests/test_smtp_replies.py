@@ -53,6 +53,7 @@ def smtp_server():
         controller.stop()
 
 
+@pytest.mark.slow
 def test_send_delivers_replies_once(tmp_path, smtp_server):
     inbox, port = smtp_server
     ws, plan = small_workspace(tmp_path, smtp_port=port)
@@ -113,6 +114,7 @@ def test_send_delivers_replies_once(tmp_path, smtp_server):
     assert len(list((ws.replies_dir / "sent").glob("*.eml"))) == 2
 
 
+@pytest.mark.slow
 def test_send_failure_keeps_drafts_pending(tmp_path):
     """No SMTP server listening: the run reports failure, the drafts stay for next time."""
     ws, plan = small_workspace(tmp_path, smtp_port=_free_port())

@@ -7,6 +7,7 @@ from datetime import datetime
 from email import message_from_bytes, policy
 
 import openpyxl
+import pytest
 from run_helpers import (
     ICT,
     drop_email,
@@ -27,6 +28,7 @@ def _all_cell_values(path) -> list:
     return values
 
 
+@pytest.mark.slow
 def test_spoofed_sender_is_quarantined_and_not_rolled_up(tmp_path):
     ws, plan = small_workspace(tmp_path)
     genuine = filled_report(plan, "1033530002", 1, [
