@@ -20,6 +20,7 @@ import math
 import multiprocessing
 import os
 import random
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -597,8 +598,10 @@ def _run_jobs(plan: Plan, jobs: list[tuple[Report, str | None, str]]) -> list[li
     args = [(plan, rep, kind, source) for rep, kind, source in jobs]
     if workers > 1:
         try:
-            methods = multiprocessing.get_all_start_methods()
-            ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+            # fork is quick, but forking a process that runs other threads can deadlock
+            fork = "fork" in multiprocessing.get_all_start_methods() \
+                and threading.active_count() == 1
+            ctx = multiprocessing.get_context("fork" if fork else "spawn")
             with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
                 return list(pool.map(_job, args, chunksize=8))
         except (OSError, BrokenProcessPool):
