@@ -131,6 +131,11 @@ def blank(value: Any) -> bool:
     """None, NaN, NA or NaT: what pandas leaves in a cell that holds nothing."""
     if value is None:
         return True
+    cls = value.__class__
+    if cls is str or cls is int or cls is bool:
+        return False
+    if cls is float:
+        return value != value
     try:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
@@ -218,16 +223,18 @@ def budget_table(lines: pd.DataFrame, dim: str, plan: Plan, targets: Targets,
              "disbursed_current", "allocated_capital", "disbursed_capital"]
     grouped = df.groupby(col, sort=True)[money].sum() if len(df) else pd.DataFrame(columns=money)
     all_keys = list(keys) if keys is not None else []
-    all_keys += [k for k in grouped.index if k not in set(all_keys)]
+    seen = set(all_keys)
+    all_keys += [k for k in grouped.index if k not in seen]
     if keys is None:
         all_keys = sorted(all_keys, key=str)
     grouped = grouped.reindex(all_keys, fill_value=0)
     labels = _dimension_labels(plan, dim, all_keys)
     rows = []
-    for k, r in grouped.iterrows():
+    values = {m: grouped[m].astype("int64").tolist() for m in money}
+    for i, k in enumerate(grouped.index.tolist()):
         rec: dict[str, Any] = {"key": k, "label": labels.get(k, str(k))}
         for m in money:
-            rec[m] = int(r[m])
+            rec[m] = values[m][i]
         rec.update(rate_columns(rec, targets))
         rows.append(rec)
     return pd.DataFrame(rows, columns=["key", "label", *money, *RATE_COLUMNS])
@@ -351,31 +358,30 @@ def completeness_frame(plan: Plan, subs: pd.DataFrame, current: pd.DataFrame) ->
     bad = subs[subs["status"].isin(["rejected", "quarantined"])] if len(subs) else subs
     last_bad = (bad.sort_values(["received_at", "id"]).drop_duplicates("agency_code", keep="last")
                 .set_index("agency_code") if len(bad) else None)
+    cur_map = (current.set_index("agency_code")[["id", "received_at", "original_name", "late"]]
+               .to_dict("index") if cur is not None else {})
+    bad_map = (last_bad[["id", "received_at", "original_name", "reason", "feedback_path"]]
+               .to_dict("index") if last_bad is not None else {})
     states, received, sub_ids, files, reasons, feedback = [], [], [], [], [], []
-    for code in reg["agency_code"]:
-        if cur is not None and code in cur.index:
-            r = cur.loc[code]
+    for code in reg["agency_code"].tolist():
+        r = cur_map.get(code)
+        if r is not None:
             states.append("late" if int(r["late"]) else "on_time")
-            received.append(r["received_at"])
-            sub_ids.append(int(r["id"]))
-            files.append(r["original_name"])
             reasons.append(None)
             feedback.append(None)
-        elif last_bad is not None and code in last_bad.index:
-            r = last_bad.loc[code]
-            states.append("rejected")
-            received.append(r["received_at"])
-            sub_ids.append(int(r["id"]))
-            files.append(r["original_name"])
-            reasons.append(r["reason"])
-            feedback.append(r["feedback_path"])
         else:
-            states.append("missing")
-            received.append(None)
-            sub_ids.append(None)
-            files.append(None)
-            reasons.append(None)
-            feedback.append(None)
+            r = bad_map.get(code)
+            if r is not None:
+                states.append("rejected")
+                reasons.append(r["reason"])
+                feedback.append(r["feedback_path"])
+            else:
+                states.append("missing")
+                reasons.append(None)
+                feedback.append(None)
+        received.append(None if r is None else r["received_at"])
+        sub_ids.append(None if r is None else int(r["id"]))
+        files.append(None if r is None else r["original_name"])
     reg["state"] = states
     reg["received_at"] = received
     reg["submission_id"] = sub_ids

@@ -53,7 +53,10 @@ WORKBOOK_OPTIONS = {
     "default_format_properties": {"font_name": FONT, "font_size": FONT_SIZE},
 }
 # Above this many long-format rows, the data goes to a CSV beside the workbook.
-DATA_ROW_LIMIT = 500_000
+# Measured: xlsxwriter writes roughly 0.3-0.5 million cells a second, so 100,000 rows of 17
+# columns keep a 30,000-agency roll-up within its 30 s budget; above it, CSV is instant.
+DATA_ROW_LIMIT = 100_000
+AGENCY_RESULTS_LIMIT = 50_000  # per-agency indicator rows listed on the indicators sheet
 HEADER_ROW = 3  # 0-based row of table headers (row 4 in Excel)
 ROW_HEIGHT = 22  # points: a 14 pt Thai line with its marks
 HEADER_HEIGHT = 62  # two or three wrapped lines of Thai and English
@@ -311,7 +314,7 @@ def write_rollup_workbook(fig: QuarterFigures, target: Path,
         strat_rows = _strategies_sheet(sheets["strategies"], fm, fig, sub)
         _breakdowns_sheet(sheets["breakdowns"], fm, fig, sub)
         _agencies_sheet(sheets["agencies"], fm, fig, sub)
-        _indicators_sheet(sheets["indicators"], fm, fig, sub)
+        _indicators_sheet(sheets["indicators"], fm, fig, sub, target)
         comp_rows = _completeness_sheet(sheets["completeness"], fm, fig, sub)
         _problems_sheet(sheets["problems"], fm, fig, sub)
         _data_sheet(sheets["data"], fm, data, sub, csv_path)
@@ -446,34 +449,24 @@ def _breakdowns_sheet(sh: Any, fm: Formats, fig: QuarterFigures, sub: str) -> No
 
 def _agencies_sheet(sh: Any, fm: Formats, fig: QuarterFigures, sub: str) -> None:
     _titles(sh, fm, "งบประมาณรายหน่วยงาน (Budget by agency)", sub)
-    comp = fig.completeness.set_index("agency_code")
-    types = by_key("agency_type")
-    table = fig.budget["agency"].copy()
-    attrs = {a.code: a for a in fig.plan.agencies.values()}
-
-    def extra(k: str, what: str) -> Any:
-        a = attrs.get(k)
-        if a is None:
-            return None
-        if what == "type":
-            c = types.get(a.agency_type)
-            return c.th if c else a.agency_type
-        if what == "affiliation":
-            return choice_label("affiliation", a.affiliation)
-        if what == "district":
-            return a.district
-        if what == "state":
-            s = comp.loc[k, "state"] if k in comp.index else "missing"
-            th, en = STATE_LABELS[s]
-            return f"{th} ({en})"
-        if what == "received":
-            return be_received(comp.loc[k, "received_at"]) if k in comp.index else None
-        return None
-
+    comp = fig.completeness
+    state_of = dict(zip(comp["agency_code"], comp["state"], strict=True))
+    received_of = dict(zip(comp["agency_code"], comp["received_at"], strict=True))
+    types = {k: c.th for k, c in by_key("agency_type").items()}
+    affs = {k: choice_label("affiliation", k) for k in by_key("affiliation")}
+    states = {k: f"{th} ({en})" for k, (th, en) in STATE_LABELS.items()}
+    table = fig.budget["agency"]
+    attrs = fig.plan.agencies
     recs = table.to_dict("records")
     for r in recs:
-        for what in ("type", "affiliation", "district", "state", "received"):
-            r[f"_{what}"] = extra(r["key"], what)
+        a = attrs.get(r["key"])
+        if a is None:
+            continue
+        r["_type"] = types.get(a.agency_type, a.agency_type)
+        r["_affiliation"] = affs.get(a.affiliation, a.affiliation)
+        r["_district"] = a.district
+        r["_state"] = states[state_of.get(a.code, "missing")]
+        r["_received"] = be_received(received_of.get(a.code))
     first = [
         Col("รหัสหน่วยงาน", "Agency code", "key", "text", 13),
         Col("หน่วยงาน", "Agency", "label", "wrap", 40),
@@ -521,7 +514,8 @@ INDICATOR_COLS = [
 ]
 
 
-def _indicators_sheet(sh: Any, fm: Formats, fig: QuarterFigures, sub: str) -> None:
+def _indicators_sheet(sh: Any, fm: Formats, fig: QuarterFigures, sub: str,
+                      target: Path | None = None) -> None:
     _titles(sh, fm, "ผลการดำเนินงานตามตัวชี้วัด (Indicators)", sub)
     recs = fig.indicators.to_dict("records") if len(fig.indicators) else []
     nxt = _table(sh, fm, HEADER_ROW, INDICATOR_COLS, recs)
@@ -560,9 +554,21 @@ def _indicators_sheet(sh: Any, fm: Formats, fig: QuarterFigures, sub: str) -> No
              Col("หน่วยงาน", "Agency", "agency_name", "wrap"),
              Col("ผล", "Result", "result", "number"), Col("บรรลุ", "Met", "met"),
              Col("หลักฐาน/หมายเหตุ", "Evidence / remarks", "evidence", "wrap")]
-    end = _table(sh, fm, top + 1, cols2, recs2, set_widths=False)
-    if recs2:
-        sh.autofilter(top + 1, 0, end - 1, len(cols2) - 1)
+    if target is not None and len(recs2) > AGENCY_RESULTS_LIMIT:
+        path = target.with_suffix(".indicators.csv")
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\r\n")
+        w.writerow([f"{c.th} ({c.en})" for c in cols2])
+        for rec in recs2:
+            w.writerow(["" if v is None else v for v in (c.value(rec) for c in cols2)])
+        write_bytes_atomic(path, ("\ufeff" + buf.getvalue()).encode("utf-8"))
+        sh.write_string(top + 1, 0, (f"{len(recs2):,} แถว บันทึกเป็นไฟล์ {path.name} ข้างไฟล์นี้ / "
+                                     f"{len(recs2):,} rows: written beside this workbook as "
+                                     f"{path.name}"), fm.text)
+    else:
+        end = _table(sh, fm, top + 1, cols2, recs2, set_widths=False)
+        if recs2:
+            sh.autofilter(top + 1, 0, end - 1, len(cols2) - 1)
     _page(sh, HEADER_ROW, len(INDICATOR_COLS), 2)
 
 
@@ -757,14 +763,11 @@ def long_budget_data(figs: Sequence[QuarterFigures]) -> pd.DataFrame:
 
 def write_csv(data: pd.DataFrame, path: Path) -> None:
     """UTF-8 with BOM (Excel then reads Thai correctly); money as exact baht text."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow([f"{th} ({en})" for _, th, en, _, _ in DATA_COLUMNS])
-    amount = [_baht_plain(v) for v in data["amount"]]
-    rows = data.drop(columns=["amount"]).astype(object).where(data.notna(), None)
-    for rec, a in zip(rows.itertuples(index=False), amount, strict=True):
-        w.writerow([("" if v is None else v) for v in rec] + [a])
-    write_bytes_atomic(path, ("\ufeff" + buf.getvalue()).encode("utf-8"))
+    out = data.copy()
+    out["amount"] = [_baht_plain(v) for v in data["amount"].tolist()]
+    out.columns = [f"{th} ({en})" for _, th, en, _, _ in DATA_COLUMNS]
+    text = out.to_csv(index=False, lineterminator="\r\n")
+    write_bytes_atomic(path, ("\ufeff" + text).encode("utf-8"))
 
 
 def _baht_plain(satang: Any) -> str:
