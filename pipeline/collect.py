@@ -91,15 +91,17 @@ def safe_name(name: str | None, part_index: int = 0) -> str:
     control or reserved characters, not hidden, at most MAX_NAME characters."""
     text = unicodedata.normalize("NFC", name or "")
     text = re.split(r"[/\\]", text)[-1]
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf"))
-    text = _UNSAFE_CHARS.sub("_", text).strip().strip(".").strip()
-    text = re.sub(r"\.{2,}", ".", text)
+    text = "".join(ch if ch.isprintable() else " " if ch.isspace() and ch not in "\r\n" else ""
+                   for ch in text)  # control, format, unassigned, surrogate: dropped
+    text = re.sub(r"\.{2,}", ".", _UNSAFE_CHARS.sub("_", " ".join(text.split())))
+    while text != text.strip(" ."):  # no leading dot (hidden), no trailing dot or space
+        text = text.strip(" .")
     if not text:
         text = f"attachment-{part_index}"
     if len(text) > MAX_NAME:
         suffix = PurePath(text).suffix
         suffix = suffix if 1 < len(suffix) <= 8 else ""
-        text = text[: MAX_NAME - len(suffix)].rstrip() + suffix
+        text = text[: MAX_NAME - len(suffix)].rstrip(" .") + suffix
     return text
 
 

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipeline import archive
-from pipeline.collect import NO_ATTACHMENT, collect, trusted
+from pipeline.collect import MAX_NAME, NO_ATTACHMENT, collect, safe_name, trusted
 from pipeline.decide import decide
 from pipeline.ledger import Ledger
 from pipeline.workspace import Workspace
@@ -185,3 +187,13 @@ def test_dropped_workbook_is_trusted_and_dated_by_mtime(tmp_path):
     assert a.received_at == MAILDIR_MTIME and trusted(ws, a)
     (ws.root / "edurollup.toml").write_text("[intake]\ntrust_dropped_files = false\n")
     assert not trusted(Workspace.open(ws.root), a)
+
+
+@given(st.text(max_size=400), st.integers(min_value=0, max_value=99))
+def test_any_name_becomes_a_safe_file_name(name, index):
+    safe = safe_name(name, index)
+    assert safe and len(safe) <= MAX_NAME
+    assert not any(ch in safe for ch in '/\\<>:"|?*') and ".." not in safe
+    assert not safe.startswith(".") and safe == safe.strip()
+    assert all(ch.isprintable() for ch in safe)
+    assert Path("/ws/archive", safe).parent == Path("/ws/archive")
