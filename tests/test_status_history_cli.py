@@ -21,9 +21,6 @@ from pipeline.templates import build_template
 from pipeline.validate import validate_workbook
 from pipeline.workspace import Workspace
 
-pytestmark = pytest.mark.slow  # builds a plan workbook and six filled templates (~5-10 s)
-
-
 TEMPLATES: dict = {}  # agency code -> issued template (filled again for each version)
 
 
