@@ -41,6 +41,7 @@ from .safety import (
     xml_is_hostile,
 )
 
+CELL_LOOKBACK = 40_000  # bytes from a value back to its cell's start (formulas <= 8k chars)
 HEADER_SEARCH_ROWS = 20  # rows below the declared header row still searched for it
 FORM_LABEL_COLUMNS = 3  # a form's labels may sit in column A, B or C
 FORM_VALUE_REACH = 3  # a form value is the first filled cell this far right of its label
@@ -114,6 +115,8 @@ def _stamp_text(value: Any) -> str:
 
 # ---- formulas in xlsx/xlsm: which cells hold one, and whether a result was saved -----------
 # Formula cells: found from their <f> element (rare) rather than by matching every cell.
+_CELL_F_FAST = re.compile(
+    rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*>(<f[^>]*/>|<f[^>]*>([^<]*)</f>)(<v>|<v/>|<v />)?')
 _F_START = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _C_REF = re.compile(rb'\br="([A-Z]{1,3}[0-9]{1,7})"')
 _F_BODY = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.DOTALL)
@@ -157,11 +160,21 @@ def xlsx_sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
 
 
 def xlsx_formulas(sheet_xml: bytes) -> dict[str, tuple[str, bool]]:
-    """A1 -> (formula text, has cached value) for every formula cell of a sheet part."""
+    """A1 -> (formula text, has cached value) for every formula cell of a sheet part.
+    Cells written without their reference cannot be placed cheaply: not detected."""
     found: dict[str, tuple[str, bool]] = {}
+    if _CELL_WITHOUT_REF.search(sheet_xml) or not _F_START.search(sheet_xml):
+        return found
+    if b":c " not in sheet_xml:  # the usual spelling: one C-level pass
+        for ref, _f_tag, f_text, v_tag in _CELL_F_FAST.findall(sheet_xml):
+            text = html.unescape(f_text.decode("utf-8", "replace"))
+            cached = v_tag.startswith(b"<v>")
+            found[ref.decode()] = ("=" + text if text else "=(shared formula)", cached)
+        return found
     for m in _F_START.finditer(sheet_xml):
         pos = m.start()
-        start = max(sheet_xml.rfind(b"<c ", 0, pos), sheet_xml.rfind(b":c ", 0, pos))
+        lo = max(0, pos - CELL_LOOKBACK)
+        start = max(sheet_xml.rfind(b"<c ", lo, pos), sheet_xml.rfind(b":c ", lo, pos))
         if start < 0:
             continue
         ref = _C_REF.search(sheet_xml, start, pos)
@@ -190,15 +203,18 @@ def xlsx_used_cells(sheet_xml: bytes) -> tuple[int, int]:
     """(rows x columns of the bounding box of filled cells, number of filled cells):
     what calamine would allocate, computed before calamine sees the sheet."""
     ns = b":c " in sheet_xml
+    if not ns and _CELL_WITHOUT_REF.search(sheet_xml):
+        return _used_cells_without_refs(sheet_xml)
     pattern = _VALUE_TAG_NS if ns else _VALUE_TAG
     rows: list[int] = []
     cols: list[int] = []
     last_start = -1
     for m in pattern.finditer(sheet_xml):
         pos = m.start()
-        start = sheet_xml.rfind(b"<c ", 0, pos)
+        lo = max(0, pos - CELL_LOOKBACK)  # bounded: no quadratic back-scans
+        start = sheet_xml.rfind(b"<c ", lo, pos)
         if ns:
-            start = max(start, sheet_xml.rfind(b":c ", 0, pos))
+            start = max(start, sheet_xml.rfind(b":c ", lo, pos))
         if start == last_start:
             continue  # the same cell's formula and value
         last_start = start
@@ -212,19 +228,19 @@ def xlsx_used_cells(sheet_xml: bytes) -> tuple[int, int]:
     return (max(rows) - min(rows) + 1) * (max(cols) - min(cols) + 1), len(rows)
 
 
-_WIDE_REF = re.compile(rb'r="[A-Z]{2,3}[0-9]')  # literal prefix: fast search
-_DEEP_REF = re.compile(rb'r="[A-Z]{1,3}[0-9]{4,}')
+# One pass each: a cell whose reference is past column Z or row 999, a cell without its
+# reference first (calamine then places it after the previous one).
+_FAR_REF = re.compile(rb'r="(?:[A-Z]{2,3}[0-9]|[A-Z][0-9]{4,})')
+_CELL_WITHOUT_REF = re.compile(rb'<c(?:>| (?!r="))')
 
 
 def xlsx_area_bound(sheet_xml: bytes, max_cells: int) -> int:
     """An upper bound of the used area, cheap for ordinary sheets: when every cell
-    starts with its reference, none is past column Z or row 999, the area is at most
+    starts with its reference and none is past column Z or row 999, the area is at most
     999 x 26 without looking at each cell; otherwise the exact scan decides."""
-    if b":c " not in sheet_xml:
-        cells = sheet_xml.count(b"<c ") + sheet_xml.count(b"<c>")
-        if (cells == sheet_xml.count(b'<c r="') and not _WIDE_REF.search(sheet_xml)
-                and not _DEEP_REF.search(sheet_xml) and 999 * 26 <= max_cells):
-            return 999 * 26 if cells else 0
+    if (b":c " not in sheet_xml and 999 * 26 <= max_cells
+            and not _FAR_REF.search(sheet_xml) and not _CELL_WITHOUT_REF.search(sheet_xml)):
+        return 999 * 26 if b"<c " in sheet_xml else 0
     return xlsx_used_cells(sheet_xml)[0]
 
 

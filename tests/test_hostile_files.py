@@ -136,7 +136,13 @@ def hostile_cases(template: bytes) -> dict[str, tuple[bytes, str]]:
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("xl/workbook.xml", b"<workbook/>")
         z.writestr("xl/worksheets/sheet1.xml", b"\0" * (40 * 1024 * 1024))
+    # cells without references are placed one after another: 700 rows x 300 cells
+    rnd = random.Random(3)
+    rows = b"".join(b"<row>" + b"".join(b"<c><v>%d</v></c>" % rnd.randrange(10**9)
+                                        for _ in range(300)) + b"</row>" for _ in range(700))
+    no_refs = sheet.replace(b"</sheetData>", rows + b"</sheetData>")
     return {
+        "cells-without-refs": (rezip(template, {part: no_refs}), "file.too-many-cells"),
         "huge-ods": (HUGE_ODS, "file.too-many-cells"),
         "empty": (b"", "file.empty"),
         "random": (random.Random(1).randbytes(5000), "file.not-a-workbook"),
@@ -150,7 +156,7 @@ def hostile_cases(template: bytes) -> dict[str, tuple[bytes, str]]:
     }
 
 
-CASES = ["huge-ods", "empty", "random", "pdf", "truncated", "encrypted", "zip-bomb", "billion-laughs",
+CASES = ["cells-without-refs", "huge-ods", "empty", "random", "pdf", "truncated", "encrypted", "zip-bomb", "billion-laughs",
          "huge-sheet"]
 
 
