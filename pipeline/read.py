@@ -307,7 +307,7 @@ class _Reader:
                 self.wb.problems.extend(problems)
                 return
             # calamine parses every sheet of an .ods when it opens it: bound them all first
-            areas, self.formulas = ods_scan(insp.zip.read("content.xml"))
+            areas, self.formulas = ods_scan(insp.zip.read("content.xml"), self.limits.max_cells)
             self.check_areas(areas)
         elif insp.zip is not None and insp.format == "xlsb":
             self.check_areas({n: xlsb_used_cells(insp.zip.read(n)) for n in insp.zip.namelist()

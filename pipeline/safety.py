@@ -222,7 +222,8 @@ def _repeat(attrs: dict[bytes, bytes], name: bytes) -> int:
         return 1
 
 
-def ods_scan(content_xml: bytes) -> tuple[dict[str, int], dict[str, dict[str, tuple[str, bool]]]]:
+def ods_scan(content_xml: bytes, max_cells: int = Limits.max_cells
+             ) -> tuple[dict[str, int], dict[str, dict[str, tuple[str, bool]]]]:
     """Per sheet of an .ods content.xml: the used area (rows x columns up to the last
     filled cell, repeats expanded arithmetically, never in memory) and the formula
     cells (A1 -> (formula, has a saved value))."""
@@ -274,7 +275,8 @@ def ods_scan(content_xml: bytes) -> tuple[dict[str, int], dict[str, dict[str, tu
 
                 text = ods_formula_text(html.unescape(formula.decode("utf-8", "replace")))
                 cached = b"office:value-type" in attrs
-                for k in range(min(n, 1000)):
+                # never more entries than a sheet may have cells (the area check refuses)
+                for k in range(min(n, max_cells - len(formulas[sheet]) + 1, 1000)):
                     formulas[sheet][f"{col_letter(col + k)}{row + 1}"] = (text, cached)
         col += n
     return areas, formulas
