@@ -64,6 +64,17 @@ def _float(value: Any) -> float | None:
     return float(value)
 
 
+def _statements(script: str) -> Iterator[str]:
+    """The SQL statements of a migration script, one at a time (executescript would commit
+    the transaction that holds the write lock)."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            yield buffer
+            buffer = ""
+
+
 class Ledger:
     """The SQLite ledger of a workspace (``Ledger(ws.ledger_path)``); use it as a context
     manager, or call :meth:`close`."""
@@ -107,12 +118,16 @@ class Ledger:
         # Table rebuilds need foreign keys off (set outside a transaction), checked after.
         self.db.execute("PRAGMA foreign_keys = OFF")
         for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
+            self.db.execute("BEGIN IMMEDIATE")
             try:
-                self.db.executescript(
-                    f"BEGIN IMMEDIATE;\n{script}\n;PRAGMA user_version = {number};\nCOMMIT;")
+                # another process may have migrated while we waited for the write lock
+                if self.version < number:
+                    for statement in _statements(script):
+                        self.db.execute(statement)
+                    self.db.execute(f"PRAGMA user_version = {number}")
+                self.db.execute("COMMIT")
             except BaseException:
-                if self.db.in_transaction:
-                    self.db.execute("ROLLBACK")
+                self.db.execute("ROLLBACK")
                 raise
         broken = self.db.execute("PRAGMA foreign_key_check").fetchall()
         if broken:

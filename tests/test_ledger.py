@@ -245,3 +245,32 @@ def test_quarantined_bytes_resent_by_the_registered_sender_are_decided_again(tmp
         assert ledger.record(third, None, d, None) == first
         assert ledger.find_submission(third.sha256)["status"] == "accepted"
         assert len(ledger.arrivals(first)) == 3
+
+
+def test_two_processes_opening_an_old_ledger_at_once_migrate_it_once(tmp_path):
+    import threading
+    import time
+
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.executescript(MIGRATIONS[0] + "\nPRAGMA user_version = 1;")
+    db.execute("BEGIN IMMEDIATE")  # hold the write lock while both open the ledger
+    versions, errors = [], []
+
+    def open_ledger() -> None:
+        try:
+            with Ledger(path) as ledger:
+                versions.append(ledger.version)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_ledger) for _ in range(2)]
+    for t in threads:
+        t.start()
+    time.sleep(0.5)  # both have read version 1 and wait for the lock
+    db.execute("COMMIT")
+    for t in threads:
+        t.join(30)
+    db.close()
+    assert errors == [] and versions == [2, 2]
