@@ -417,9 +417,11 @@ def _summary_sheet(wb: Any, sh: Any, fm: Formats, fig: QuarterFigures, sub: str,
     bar.set_title({"name": "การส่งรายงานรายสังกัด (Completeness by affiliation)",
                    "name_font": {"name": FONT, "size": 14}})
     bar.set_legend({"position": "bottom", "font": {"name": FONT}})
-    bar.set_x_axis({"num_font": {"name": FONT}, "num_format": "0", "major_unit": 1, "min": 0})
-    bar.set_y_axis({"num_font": {"name": FONT, "size": 10}, "reverse": True})
-    bar.set_size({"width": 900, "height": 360})
+    n_aff = max(1, c_last - c_first + 1)
+    bar.set_x_axis({"num_font": {"name": FONT}, "num_format": "0", "min": 0,
+                    **({"major_unit": 1} if fig.completeness_total["expected"] <= 12 else {})})
+    bar.set_y_axis({"num_font": {"name": FONT, "size": 10}, "reverse": True, "interval_unit": 1})
+    bar.set_size({"width": 900, "height": max(300, 120 + 48 * n_aff)})
     sh.insert_chart(r + 23, 0, bar)
 
 
