@@ -27,6 +27,7 @@ from .workspace import Workspace
 
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
 NO_ATTACHMENT = "no attachment"
+EMPTY_ATTACHMENT = "empty attachment (0 bytes)"
 MAX_NAME = 120  # characters kept of a sanitised name (suffix included)
 
 _ZIP = b"PK\x03\x04"
@@ -54,7 +55,7 @@ class Arrival:
     sender_display: str | None
     message_id: str | None
     received_at: datetime  # aware: Date: header, or the item's mtime
-    data: bytes = field(repr=False)
+    data: bytes = field(repr=False)  # the message itself for "no attachment"/empty ones
     sha256: str = ""
     kind: str = "workbook"  # "workbook" | "not-a-workbook"
     reason: str | None = None  # why not a workbook ("PDF (.pdf)", "no attachment")
@@ -69,6 +70,8 @@ class Arrival:
     @property
     def suffix(self) -> str:
         """Lower-case extension of the safe name ('.xlsx'), '' if none: for the archive."""
+        if self.reason in (NO_ATTACHMENT, EMPTY_ATTACHMENT):
+            return ".eml"  # what is kept is the message itself
         return PurePath(self.safe_name).suffix.lower()
 
     @property
@@ -223,6 +226,10 @@ def message_arrivals(raw: bytes, *, source: str, source_path: str, size: int,
         original = original or f"attachment-{index}"
         safe = safe_name(name, index)
         kind, reason = classify(safe, data)
+        if not data:
+            # 0 bytes hash alike for every sender: keep the message instead, so one school's
+            # empty attachment is never "a duplicate" of another's
+            kind, reason, data = "not-a-workbook", EMPTY_ATTACHMENT, raw
         arrivals.append(Arrival(part_index=index, original_name=original, safe_name=safe,
                                 data=data, kind=kind, reason=reason, **common))
     if not arrivals:

@@ -24,7 +24,7 @@ from typing import Any
 
 from . import calendar as fcal
 from .catalog import problem
-from .collect import NO_ATTACHMENT, WORKBOOK_SUFFIXES, Arrival
+from .collect import EMPTY_ATTACHMENT, NO_ATTACHMENT, WORKBOOK_SUFFIXES, Arrival
 from .model import FileReport, Problem
 from .plan import Plan
 
@@ -74,6 +74,9 @@ def _not_a_workbook(arrival: Arrival, plan: Plan | None) -> Decision:
     if arrival.reason == NO_ATTACHMENT:
         p = problem("intake.no-attachment", file=name, value=arrival.subject or "")
         th, en = "ไม่มีไฟล์แนบ", "no attachment"
+    elif arrival.reason == EMPTY_ATTACHMENT:
+        p = problem("file.empty", file=name)
+        th, en = "ไฟล์ว่างเปล่า", "empty file"
     elif arrival.suffix in WORKBOOK_SUFFIXES:
         p = problem("file.not-a-workbook", file=name, detail=arrival.reason or "")
         th, en = "ไม่ใช่ไฟล์แบบรายงาน", "not a workbook"

@@ -16,7 +16,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipeline import archive
-from pipeline.collect import MAX_NAME, NO_ATTACHMENT, collect, safe_name, trusted
+from pipeline.collect import (
+    EMPTY_ATTACHMENT,
+    MAX_NAME,
+    NO_ATTACHMENT,
+    collect,
+    message_arrivals,
+    safe_name,
+    trusted,
+)
 from pipeline.decide import decide
 from pipeline.ledger import Ledger
 from pipeline.workspace import Workspace
@@ -197,3 +205,19 @@ def test_any_name_becomes_a_safe_file_name(name, index):
     assert not safe.startswith(".") and safe == safe.strip()
     assert all(ch.isprintable() for ch in safe)
     assert Path("/ws/archive", safe).parent == Path("/ws/archive")
+
+
+def test_empty_attachments_of_two_schools_are_not_duplicates(small_plan):
+    arrivals = []
+    for n, sender in enumerate(["nongwaeng@school.example.th", "admin@sriwittaya.example.th"]):
+        raw = message(f"From: {sender}\r\nMessage-ID: <empty{n}@x>\r\n"
+                      "Date: Fri, 11 Apr 2025 08:00:00 +0700\r\n",
+                      [part('attachment; filename="report.xlsx"', b"")])
+        (a,) = message_arrivals(raw, source="eml", source_path=f"inbox/{n}.eml", size=len(raw),
+                                mtime_ns=0)
+        assert (a.kind, a.reason, a.original_name, a.suffix) == (
+            "not-a-workbook", EMPTY_ATTACHMENT, "report.xlsx", ".eml")
+        d = decide(None, a, small_plan, trusted=False)
+        assert (d.status, [p.code for p in d.problems]) == ("rejected", ["file.empty"])
+        arrivals.append(a)
+    assert arrivals[0].sha256 != arrivals[1].sha256
