@@ -37,6 +37,7 @@ from .safety import (
     check_xml_parts,
     inspect_bytes,
     ods_scan,
+    read_member,
     xlsb_used_cells,
     xml_is_hostile,
 )
@@ -140,8 +141,8 @@ def _attrs(tag_body: str) -> dict[str, str]:
 def xlsx_sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name -> zip member of its XML, from workbook.xml and its relationships."""
     try:
-        wb_xml = zf.read("xl/workbook.xml").decode("utf-8", "replace")
-        rels_xml = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+        wb_xml = read_member(zf, "xl/workbook.xml").decode("utf-8", "replace")
+        rels_xml = read_member(zf, "xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
     except KeyError:
         return {}
     targets = {}
@@ -307,10 +308,11 @@ class _Reader:
                 self.wb.problems.extend(problems)
                 return
             # calamine parses every sheet of an .ods when it opens it: bound them all first
-            areas, self.formulas = ods_scan(insp.zip.read("content.xml"), self.limits.max_cells)
+            areas, self.formulas = ods_scan(read_member(insp.zip, "content.xml"),
+                                             self.limits.max_cells)
             self.check_areas(areas)
         elif insp.zip is not None and insp.format == "xlsb":
-            self.check_areas({n: xlsb_used_cells(insp.zip.read(n)) for n in insp.zip.namelist()
+            self.check_areas({n: xlsb_used_cells(read_member(insp.zip, n)) for n in insp.zip.namelist()
                               if n.startswith("xl/worksheets/") and n.endswith(".bin")})
         try:
             self.book = pc.CalamineWorkbook.from_filelike(io.BytesIO(self.data))
@@ -334,7 +336,7 @@ class _Reader:
         for name, part in self.parts.items():
             if part not in present:
                 continue
-            xml = zf.read(part)
+            xml = read_member(zf, part)
             if xml_is_hostile(xml):
                 self.fail("file.hostile-xml", detail=f"DOCTYPE/ENTITY in {part}")
             area = xlsx_area_bound(xml, self.limits.max_cells)

@@ -145,6 +145,13 @@ def _inspect_zip(data: bytes, file: str, limits: Limits) -> Inspection:
     total = 0
     for info in infos:
         total += info.file_size
+        if info.compress_type != zipfile.ZIP_STORED and (
+                info.compress_size > info.file_size + info.file_size // 100 + 1024):
+            # deflate never makes data much larger: the declared size is a lie
+            return Inspection("", [_problem(
+                "file.zip-bomb", file,
+                detail=f"{info.filename}: declared {info.file_size} bytes, "
+                       f"compressed {info.compress_size}")])
         if (info.file_size > limits.ratio_min_size
                 and info.file_size > limits.max_ratio * max(info.compress_size, 1)):
             return Inspection("", [_problem(
@@ -158,7 +165,7 @@ def _inspect_zip(data: bytes, file: str, limits: Limits) -> Inspection:
     names = {i.filename for i in infos}
     if "mimetype" in names:
         try:
-            mime = zf.read("mimetype")[:100].strip()
+            mime = read_member(zf, "mimetype", 100).strip()
         except Exception as exc:  # noqa: BLE001 - a damaged member is a damaged file
             return Inspection("", [_problem("file.unreadable", file, detail=str(exc))])
         if mime == ODS_MIME:
@@ -172,7 +179,8 @@ def _inspect_zip(data: bytes, file: str, limits: Limits) -> Inspection:
             ext = False
         macros = any(n.lower().endswith("vbaproject.bin") for n in names)
         try:
-            types = zf.read("[Content_Types].xml")[:20000] if "[Content_Types].xml" in names else b""
+            types = (read_member(zf, "[Content_Types].xml", 20000)
+                     if "[Content_Types].xml" in names else b"")
         except Exception:  # noqa: BLE001 - a damaged member is judged when it is read
             types = b""
         macro_enabled = macros or b"macroEnabled.main" in types
@@ -192,6 +200,17 @@ def _inspect_zip(data: bytes, file: str, limits: Limits) -> Inspection:
     return Inspection("", [_problem("file.not-a-workbook", file, detail=detail)])
 
 
+def read_member(zf: zipfile.ZipFile, name: str, limit: int | None = None) -> bytes:
+    """A zip member's bytes, never more than its declared size (or ``limit``).
+
+    ``ZipFile.read`` inflates a member in one call of up to 2 GB before cutting it to the
+    declared size; reading through ``open().read(n)`` keeps every step bounded by n. A
+    member whose data does not match its declared size fails its CRC (BadZipFile)."""
+    size = zf.getinfo(name).file_size
+    with zf.open(name) as fh:
+        return fh.read(size if limit is None else min(size, limit))
+
+
 def xml_is_hostile(part: bytes) -> bool:
     """A DTD in a workbook part: Excel and LibreOffice never write one, and entity
     declarations are how billion-laughs and external-entity attacks start."""
@@ -204,7 +223,7 @@ def check_xml_parts(zf: zipfile.ZipFile, names: list[str], file: str) -> list[Pr
     """file.hostile-xml when any of the named parts carries a DOCTYPE/ENTITY."""
     present = set(zf.namelist())
     for name in names:
-        if name in present and xml_is_hostile(zf.read(name)):
+        if name in present and xml_is_hostile(read_member(zf, name)):
             return [_problem("file.hostile-xml", file, detail=f"DOCTYPE/ENTITY in {name}")]
     return []
 

@@ -4,6 +4,7 @@ a zip bomb, XML entity expansion, a huge sheet, external links and macros."""
 
 from __future__ import annotations
 
+import functools
 import io
 import random
 import struct
@@ -101,6 +102,35 @@ BILLION_LAUGHS = (
 )
 
 
+@functools.cache
+def _with_big_sheet(template: bytes) -> bytes:
+    part = budget_part(template)
+    src = zipfile.ZipFile(io.BytesIO(template))
+    out = io.BytesIO()
+    big = b"<worksheet>" + b" " * (40 * 1024 * 1024) + b"</worksheet>"
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            z.writestr(info.filename, big if info.filename == part else src.read(info))
+    return out.getvalue()
+
+
+def lying_sizes(template: bytes, declared: int) -> bytes:
+    """The budget sheet replaced by 40 MB of XML whose zip entry declares ``declared``
+    bytes (local header and central directory both patched)."""
+    part = budget_part(template)
+    data = bytearray(_with_big_sheet(template))
+    name = part.encode()
+    for magic, name_len_at, name_at, size_at in ((b"PK\x03\x04", 26, 30, 22),
+                                                (b"PK\x01\x02", 28, 46, 24)):
+        i = data.find(magic)
+        while i >= 0:
+            n = struct.unpack_from("<H", data, i + name_len_at)[0]
+            if data[i + name_at:i + name_at + n] == name:
+                struct.pack_into("<I", data, i + size_at, declared)
+            i = data.find(magic, i + 4)
+    return bytes(data)
+
+
 def _huge_ods() -> bytes:
     """An .ods whose repeat counts put a value at row 1,000,002, column 16,001."""
     content = (
@@ -142,6 +172,10 @@ def hostile_cases(template: bytes) -> dict[str, tuple[bytes, str]]:
                                         for _ in range(300)) + b"</row>" for _ in range(700))
     no_refs = sheet.replace(b"</sheetData>", rows + b"</sheetData>")
     return {
+        "lying-size-small": (lying_sizes(template, 5000), "file.zip-bomb"),
+        # declared larger than its compressed data: reading stops at the declared size
+        # (bounded memory) and the CRC tells the data was not what the zip directory says
+        "lying-size-large": (lying_sizes(template, 400_000), "file.unreadable"),
         "cells-without-refs": (rezip(template, {part: no_refs}), "file.too-many-cells"),
         "huge-ods": (HUGE_ODS, "file.too-many-cells"),
         "empty": (b"", "file.empty"),
@@ -156,7 +190,7 @@ def hostile_cases(template: bytes) -> dict[str, tuple[bytes, str]]:
     }
 
 
-CASES = ["cells-without-refs", "huge-ods", "empty", "random", "pdf", "truncated", "encrypted", "zip-bomb", "billion-laughs",
+CASES = ["lying-size-small", "lying-size-large", "cells-without-refs", "huge-ods", "empty", "random", "pdf", "truncated", "encrypted", "zip-bomb", "billion-laughs",
          "huge-sheet"]
 
 
