@@ -168,6 +168,10 @@ def to_decimal(value: Any, *, allow_percent: bool = False) -> Decimal | None:
     return -d if negative else d
 
 
+MAX_SATANG = 10**16 - 1  # 99,999,999,999,999.99 baht: far above any budget, fits Int64
+MAX_INT = 2**53  # beyond this a whole number is a typo (and floats lose it)
+
+
 def to_satang(value: Any) -> int | None:
     """Baht -> integer satang, exactly. A float cell is read through its shortest repr
     (1234.5 -> 123450); float noise past 15 significant digits (0.1+0.2) is Excel's own
@@ -181,6 +185,8 @@ def to_satang(value: Any) -> int | None:
             q = Decimal(format(value, ".15g")) * 100
         if q != q.to_integral_value():
             raise Bad("money.too-many-decimals")
+    if abs(q) > MAX_SATANG:
+        raise Bad("value.out-of-range", expected=f"≤ {MAX_SATANG // 100:,}.99")
     return int(q)
 
 
@@ -190,6 +196,8 @@ def to_int(value: Any) -> int | None:
         return None
     if d != d.to_integral_value():
         raise Bad("value.not-an-integer")
+    if abs(d) > MAX_INT:
+        raise Bad("value.out-of-range", expected=f"≤ {MAX_INT:,}")
     return int(d)
 
 

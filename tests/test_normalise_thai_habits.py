@@ -68,6 +68,10 @@ def test_money_to_satang(typed: object, satang: int | None) -> None:
     ("#DIV/0!", "value.not-a-number"),
     (True, "value.not-a-number"),
     (date(2025, 1, 15), "value.not-a-number"),
+    (99999999999999999999, "value.out-of-range"),  # would overflow Int64 satang
+    ("100,000,000,000,000.00", "value.out-of-range"),
+    (1e300, "value.out-of-range"),
+    (float("inf"), "value.not-a-number"),
 ])
 def test_money_that_cannot_be_read(typed: object, code: str) -> None:
     with pytest.raises(Bad) as info:
@@ -83,12 +87,14 @@ def test_int(typed: object, out: int | None) -> None:
     assert to_int(typed) == out
 
 
-@pytest.mark.parametrize("typed", [2.5, "2.5", "สอง"])
-def test_int_refuses_fractions_and_words(typed: object) -> None:
+@pytest.mark.parametrize(("typed", "code"), [
+    (2.5, "value.not-an-integer"), ("2.5", "value.not-an-integer"), ("สอง", "value.not-a-number"),
+    (10**20, "value.out-of-range"),
+])
+def test_int_refuses_fractions_words_and_overflow(typed: object, code: str) -> None:
     with pytest.raises(Bad) as info:
         to_int(typed)
-    assert info.value.code in {"value.not-an-integer", "value.not-a-number"}
-    assert info.value.code == ("value.not-a-number" if typed == "สอง" else "value.not-an-integer")
+    assert info.value.code == code
 
 
 @pytest.mark.parametrize(("typed", "out"), [
