@@ -56,12 +56,21 @@ _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 # ---- small helpers ---------------------------------------------------------------------------
 def col_letter(index0: int) -> str:
     """0 -> 'A', 25 -> 'Z', 26 -> 'AA'."""
+    if index0 < len(_LETTERS):
+        return _LETTERS[index0]
+    return _col_letter(index0)
+
+
+def _col_letter(index0: int) -> str:
     letters = ""
     n = index0 + 1
     while n:
         n, rem = divmod(n - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
+
+
+_LETTERS = [_col_letter(i) for i in range(702)]  # A..ZZ, the columns a report uses
 
 
 def col_index(letters: str) -> int:
@@ -160,11 +169,13 @@ def xlsx_sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
-def xlsx_formulas(sheet_xml: bytes) -> dict[str, tuple[str, bool]]:
+def xlsx_formulas(sheet_xml: bytes, refless: bool | None = None) -> dict[str, tuple[str, bool]]:
     """A1 -> (formula text, has cached value) for every formula cell of a sheet part.
     Cells written without their reference cannot be placed cheaply: not detected."""
     found: dict[str, tuple[str, bool]] = {}
-    if _CELL_WITHOUT_REF.search(sheet_xml) or not _F_START.search(sheet_xml):
+    if refless is None:
+        refless = _CELL_WITHOUT_REF.search(sheet_xml) is not None
+    if refless or not _F_START.search(sheet_xml):
         return found
     if b":c " not in sheet_xml:  # the usual spelling: one C-level pass
         for ref, _f_tag, f_text, v_tag in _CELL_F_FAST.findall(sheet_xml):
@@ -235,12 +246,14 @@ _FAR_REF = re.compile(rb'r="(?:[A-Z]{2,3}[0-9]|[A-Z][0-9]{4,})')
 _CELL_WITHOUT_REF = re.compile(rb'<c(?:>| (?!r="))')
 
 
-def xlsx_area_bound(sheet_xml: bytes, max_cells: int) -> int:
+def xlsx_area_bound(sheet_xml: bytes, max_cells: int, refless: bool | None = None) -> int:
     """An upper bound of the used area, cheap for ordinary sheets: when every cell
     starts with its reference and none is past column Z or row 999, the area is at most
     999 x 26 without looking at each cell; otherwise the exact scan decides."""
-    if (b":c " not in sheet_xml and 999 * 26 <= max_cells
-            and not _FAR_REF.search(sheet_xml) and not _CELL_WITHOUT_REF.search(sheet_xml)):
+    if refless is None:
+        refless = _CELL_WITHOUT_REF.search(sheet_xml) is not None
+    if (not refless and b":c " not in sheet_xml and 999 * 26 <= max_cells
+            and not _FAR_REF.search(sheet_xml)):
         return 999 * 26 if b"<c " in sheet_xml else 0
     return xlsx_used_cells(sheet_xml)[0]
 
@@ -339,11 +352,12 @@ class _Reader:
             xml = read_member(zf, part)
             if xml_is_hostile(xml):
                 self.fail("file.hostile-xml", detail=f"DOCTYPE/ENTITY in {part}")
-            area = xlsx_area_bound(xml, self.limits.max_cells)
+            refless = _CELL_WITHOUT_REF.search(xml) is not None
+            area = xlsx_area_bound(xml, self.limits.max_cells, refless)
             if area > self.limits.max_cells:
                 self.fail("file.too-many-cells",
                           detail=f"{name}: {area:,} > {self.limits.max_cells:,}")
-            self.formulas[name] = xlsx_formulas(xml)
+            self.formulas[name] = xlsx_formulas(xml, refless)
             if b't="e"' in xml:
                 self.errors[name] = xlsx_error_cells(xml)
 
