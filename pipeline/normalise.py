@@ -61,7 +61,7 @@ _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _THAI_DIGIT_RE = re.compile("[๐-๙]")
 _SPACES = re.compile(r"[\s\xa0\u2000-\u200a\u202f\u205f\u3000]+")
 NOTHING = {"", "-", "--", "–", "—", "−", "_", "ー"}
-_CURRENCY = re.compile(r"(บาท|baht|thb|฿)", re.IGNORECASE)
+_CURRENCY = re.compile(r"(บาท|baht|thb|฿|บ\.$)", re.IGNORECASE)  # "1,000 บ." too
 _NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?$")
 _EMAIL_RE = re.compile(r"^[^@\s,;<>()]+@[^@\s,;<>()]+\.[^@\s,;<>()]+$")
 _EMAIL_SPLIT = re.compile(r"[,;\s]+")
@@ -149,6 +149,8 @@ def to_decimal(value: Any, *, allow_percent: bool = False) -> Decimal | None:
     s = _CURRENCY.sub("", s)
     if s.endswith(".-"):  # "500.-" is how Thai receipts write whole baht
         s = s[:-2]
+    if s.startswith("ร้อยละ") and allow_percent:  # "ร้อยละ 54" (spaces already gone)
+        s = s[len("ร้อยละ"):]
     if s.endswith("%"):
         if not allow_percent:
             raise Bad("value.not-a-number")
@@ -212,6 +214,7 @@ def to_float(value: Any, *, allow_percent: bool = False) -> float | None:
 _DMY = re.compile(r"^(\d{1,2})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{2,4})$")
 _YMD = re.compile(r"^(\d{4})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{1,2})$")
 _D_MONTH_Y = re.compile(r"^(\d{1,2})\s*([^\d\s].*?)\s*(\d{2,4})$")
+_TIME_TAIL = re.compile(r"\s+(?:เวลา\s*)?\d{1,2}[:.]\d{2}(?:[:.]\d{2})?\s*(?:น\.?|นาฬิกา)?$")
 _DATE_NOISE = re.compile(r"(วันที่|พ\.\s?ศ\.|ค\.\s?ศ\.|^วัน\S*\s+)")
 
 
@@ -259,6 +262,7 @@ def _text_date(value: str) -> tuple[date | None, int | None]:
     if s is None or s in NOTHING:
         return None, None
     s = _squash(_DATE_NOISE.sub(" ", arabic_digits(s)))
+    s = _TIME_TAIL.sub("", s)  # "15/01/2568 10:30 น." - the time is not part of the date
     if re.fullmatch(r"\d+(\.\d+)?", s):
         return to_date(float(s))
     for pattern, order in ((_DMY, "dmy"), (_YMD, "ymd")):

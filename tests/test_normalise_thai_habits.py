@@ -51,6 +51,7 @@ PLAN = make_small_plan()
     ("(1,234.00)", -123400),  # accounting negative stays negative (validator reports it)
     ("-1,234", -123400),
     ("500.-", 50000),  # whole baht, receipt style
+    ("1,000 บ.", 100000),
     ("-", None), ("–", None), ("—", None), ("  ", None), (None, None),
     (12_345_678.9, 1_234_567_890),
 ])
@@ -98,7 +99,7 @@ def test_int_refuses_fractions_words_and_overflow(typed: object, code: str) -> N
 
 
 @pytest.mark.parametrize(("typed", "out"), [
-    ("95.87%", 95.87), ("๙๕.๘๗ %", 95.87), (95.87, 95.87), (0.9587, 0.9587), ("54", 54.0),
+    ("95.87%", 95.87), ("๙๕.๘๗ %", 95.87), ("ร้อยละ 54", 54.0), (95.87, 95.87), (0.9587, 0.9587), ("54", 54.0),
 ])
 def test_percent(typed: object, out: float) -> None:
     assert to_float(typed, allow_percent=True) == out
@@ -124,6 +125,8 @@ JAN15 = date(2025, 1, 15)
     ("๑๕ ม.ค. ๒๕๖๘", JAN15),
     ("วันที่ 15 มกราคม พ.ศ. 2568", JAN15),
     ("15 Jan 2568", JAN15),
+    ("15/01/2568 10:30 น.", JAN15),
+    ("15 ม.ค. 2568 เวลา 09.15", JAN15),
     (datetime(2025, 1, 15, 9, 30), JAN15),
     (JAN15, JAN15),
     (45672, JAN15),  # Excel serial
