@@ -265,14 +265,18 @@ class NightlyRun:
 
     # -- 2. collect + 3. archive
     def collect(self, ledger: Any) -> list[Any]:
+        """New arrivals, each original archived (atomically, by hash) as soon as it is read;
+        inbox items the ledger marked processed are skipped without being read."""
         from . import archive, collect
 
-        arrivals = collect.collect(self.ws, seen=ledger.seen_item)
-        _hook("after-collect")
-        for a in arrivals:
+        arrivals = []
+        for a in collect.iter_arrivals(self.ws, seen=ledger.seen_item):
             self.archived[a.sha256] = archive.store(self.ws, a.sha256, a.data, a.suffix)
+            a.data = b""  # from here on the archived copy is read: memory stays flat
+            arrivals.append(a)
             self.n_archived += 1
             _hook("after-archive", self.n_archived)
+        _hook("after-collect")
         return arrivals
 
     # -- 4. one arrival
