@@ -29,7 +29,7 @@ from .read import read_workbook
 SPECS: dict[str, SheetSpec] = {s.key: s for s in PLAN_SHEETS}
 _ALL_WORDS = {norm_key(ALL_AGENCY_TYPES), "all", "ทุกประเภท", "ทั้งหมด (all)"}
 _TYPE_LOOKUP = {norm_key(t): c.key for c in AGENCY_TYPES for t in (c.key, c.th, c.en)}
-_LIST_SPLIT = re.compile(r"\s*[,;/\n]\s*")
+_LIST_SPLIT = re.compile(r"\s*[,;\n]\s*")  # not "/": labels such as "สำนักงาน/หน่วยงานอื่น" hold one
 
 
 class PlanError(Exception):

@@ -136,3 +136,14 @@ def test_not_a_plan_is_a_file_problem(tmp_path: Path) -> None:
     assert [p.code for p in check_plan(path)] == ["file.not-a-workbook"]
     result = CliRunner().invoke(main, ["plan", "check", str(path)])
     assert result.exit_code == 1 and "Traceback" not in result.output
+
+
+def test_agency_type_labels_with_a_slash_stay_one_type(tmp_path: Path) -> None:
+    # "สำนักงาน/หน่วยงานอื่น" (office) holds a "/": it must not split into two unknown types
+    plan = make_small_plan()
+    ind = plan.indicators["6.1"]
+    plan.indicators["6.1"] = type(ind)(**{**ind.__dict__,
+                                          "agency_types": frozenset({"office", "area_office"})})
+    path = write_plan(plan, tmp_path / "2568.xlsx")
+    assert check_plan(path) == []
+    assert load_plan(path).indicators["6.1"].agency_types == frozenset({"office", "area_office"})
