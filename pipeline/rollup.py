@@ -53,9 +53,9 @@ WORKBOOK_OPTIONS = {
     "default_format_properties": {"font_name": FONT, "font_size": FONT_SIZE},
 }
 # Above this many long-format rows, the data goes to a CSV beside the workbook.
-# Measured: xlsxwriter writes roughly 0.3-0.5 million cells a second, so 100,000 rows of 17
+# Measured: xlsxwriter writes roughly 0.1-0.4 million cells a second, so 50,000 rows of 17
 # columns keep a 30,000-agency roll-up within its 30 s budget; above it, CSV is instant.
-DATA_ROW_LIMIT = 100_000
+DATA_ROW_LIMIT = 50_000
 AGENCY_RESULTS_LIMIT = 50_000  # per-agency indicator rows listed on the indicators sheet
 HEADER_ROW = 3  # 0-based row of table headers (row 4 in Excel)
 ROW_HEIGHT = 22  # points: a 14 pt Thai line with its marks
@@ -765,11 +765,17 @@ def long_budget_data(figs: Sequence[QuarterFigures]) -> pd.DataFrame:
 
 def write_csv(data: pd.DataFrame, path: Path) -> None:
     """UTF-8 with BOM (Excel then reads Thai correctly); money as exact baht text."""
-    out = data.copy()
-    out["amount"] = [_baht_plain(v) for v in data["amount"].tolist()]
-    out.columns = [f"{th} ({en})" for _, th, en, _, _ in DATA_COLUMNS]
-    text = out.to_csv(index=False, lineterminator="\r\n")
-    write_bytes_atomic(path, ("\ufeff" + text).encode("utf-8"))
+    columns = []
+    for key, *_ in DATA_COLUMNS:
+        if key == "amount":
+            columns.append([_baht_plain(v) for v in data[key].tolist()])
+        else:
+            columns.append(["" if blank(v) else v for v in data[key].tolist()])
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow([f"{th} ({en})" for _, th, en, _, _ in DATA_COLUMNS])
+    w.writerows(zip(*columns, strict=True))
+    write_bytes_atomic(path, ("\ufeff" + buf.getvalue()).encode("utf-8"))
 
 
 def _baht_plain(satang: Any) -> str:
