@@ -12,8 +12,10 @@ For each N, on the same synthetic corpus (``bench/synth.py``, cached under bench
   schemas' pandera models, one file at a time, on a deterministic sample (the naive stack
   needs ~20-40 ms per file; 30,000 files would take 15+ minutes and say nothing more);
 - product: ``edurollup run`` cold on an empty ledger (timed per step, see bench/steps.py),
-  then a rerun with nothing new, then a run with 1 % resubmitted files, then
-  ``edurollup report`` for the quarter alone; each in its own process, with its peak RSS.
+  then a rerun with nothing new, then a run with 1 % resubmitted files (timed per step
+  too), then ``edurollup report`` for the quarter alone; each in its own process, with its
+  peak RSS. The rerun and the report run the real ``python -m pipeline`` command (an idle
+  night must not pay for the timer's imports).
 
 Prints one table and writes ``bench/results/latest.json`` (and ``n<N>.json`` per size).
 """
@@ -211,7 +213,9 @@ def product(corpus: synth.Corpus, log: Any) -> dict[str, Any]:
     n_new = synth.drop_resubmissions(corpus, ws)
     log(f"  product: run with {n_new} resubmitted files ...")
     before = len(_runs(ws))
-    res["incremental"] = measure([*EDUROLLUP, "run", "--workspace", str(ws), "--quiet"], env=env)
+    inc_steps = corpus.root / "steps-incremental.json"
+    res["incremental"] = measure([PY, str(HERE / "steps.py"), str(ws), str(inc_steps)], env=env)
+    res["incremental"]["steps"] = json.loads(inc_steps.read_text("utf-8"))
     res["incremental"]["files"] = n_new
     runs = _runs(ws)
     if len(runs) > before:
@@ -247,15 +251,16 @@ def _machine() -> dict[str, Any]:
             "os": platform.platform(), "load_avg_start": list(os.getloadavg())}
 
 
-def bench_one(n: int, seed: int, quick: bool, naive_sample: int, log: Any) -> dict[str, Any]:
-    log(f"N = {n:,}: corpus (cached under bench/work/) ...")
+def bench_one(n: int, seed: int, quick: bool, naive_sample: int, log: Any,
+              work: Path = synth.WORK) -> dict[str, Any]:
+    log(f"N = {n:,}: corpus (cached under {work}) ...")
     t0 = time.perf_counter()
-    corpus = synth.build_corpus(n, seed, log=log)
+    corpus = synth.build_corpus(n, seed, log=log, work=work, bases_wanted=4 if quick else None)
     gen_s = time.perf_counter() - t0
     machine = _machine()
     log(f"  floor: calamine over {n:,} files ...")
     fl = floor(corpus.files)
-    k = min(n, naive_sample if not quick else min(naive_sample, 20))
+    k = min(n, naive_sample if not quick else min(naive_sample, 5))
     sample = sorted(random.Random(seed).sample(corpus.files, k))
     log(f"  naive: read_excel(openpyxl) + pandera over a sample of {k} files ...")
     nv = naive(sample)
@@ -316,6 +321,9 @@ def table(r: dict[str, Any]) -> str:
         out.append(f"{name:44} {s:9.2f} {ms_t} {xf!s:>8} {xn!s:>8} {rss!s:>12}")
     out.append("cold run by step (s, exclusive): " + ", ".join(
         f"{k} {v:.2f}" for k, v in sorted(r["steps_s"].items(), key=lambda kv: -kv[1])))
+    inc = r["product"]["incremental"]["steps"]["steps_s"]
+    out.append("1 % run by step (s, exclusive): " + ", ".join(
+        f"{k} {v:.2f}" for k, v in sorted(inc.items(), key=lambda kv: -kv[1]) if v >= 0.01))
     out.append(f"naive is {r['naive_speedup']}x slower than the product per workbook; "
                f"peak RSS of any step {r['peak_rss_mb']} MB")
     bad = {k: v for k, v in r["exit_codes"].items() if v}
@@ -332,6 +340,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="small naive sample (smoke runs)")
     ap.add_argument("--naive-sample", type=int, default=NAIVE_SAMPLE)
     ap.add_argument("--out", type=Path, default=RESULTS / "latest.json")
+    ap.add_argument("--work", type=Path, default=synth.WORK,
+                    help="where corpora and workspaces are cached (default bench/work/)")
     args = ap.parse_args(argv)
 
     def log(msg: str) -> None:
@@ -339,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
 
     results = []
     for n in args.n:
-        r = bench_one(n, args.seed, args.quick, args.naive_sample, log)
+        r = bench_one(n, args.seed, args.quick, args.naive_sample, log, args.work)
         results.append(r)
         print(table(r), flush=True)
         RESULTS.mkdir(parents=True, exist_ok=True)

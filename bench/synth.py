@@ -106,8 +106,22 @@ class Corpus:
                 "generate_s": round(self.generate_s, 1)}
 
 
-def _base_count(n: int, kinds: int) -> int:
-    return min(n, kinds * BASE_REPEATS)
+def base_plan(agencies: list[Agency], k: int) -> tuple[list[int], list[int]]:
+    """Which agencies get a really filled workbook (the first ``k``, plus the first of any
+    agency type they miss), and for every agency the base whose file it reuses: one of
+    the same type, so its locked indicators and stamp stay right."""
+    bases = list(range(min(k, len(agencies))))
+    by_type: dict[str, list[int]] = {}
+    for b in bases:
+        by_type.setdefault(agencies[b].agency_type, []).append(b)
+    base_of = []
+    for i, a in enumerate(agencies):
+        if a.agency_type not in by_type:
+            bases.append(i)
+            by_type[a.agency_type] = [i]
+        same = by_type[a.agency_type]
+        base_of.append(i if i in same else same[i % len(same)])
+    return bases, base_of
 
 
 def _fill_one(args: tuple[Plan, Any]) -> bytes:
@@ -157,7 +171,7 @@ def patch(members: list[tuple[str, bytes]], swaps: list[tuple[str, str]], *,
                     data = _PHONE.sub(phone.encode(), data, count=1)
             info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
-            z.writestr(info, data)
+            z.writestr(info, data, compresslevel=1)  # level 6 made generation 3x slower
     return out.getvalue()
 
 
@@ -185,9 +199,10 @@ def _swaps(plan: Plan, base: Agency, agency: Agency) -> list[tuple[str, str]]:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_clone(plan: Plan, bases: list[bytes]) -> None:
+def _init_clone(plan: Plan, bases: dict[int, bytes], base_of: list[int]) -> None:
     _WORKER["plan"] = plan
-    _WORKER["bases"] = [_members(b) for b in bases]
+    _WORKER["bases"] = {i: _members(b) for i, b in bases.items()}
+    _WORKER["base_of"] = base_of
     _WORKER["agencies"] = list(plan.agencies.values())
 
 
@@ -195,18 +210,18 @@ def _clone_chunk(args: tuple[list[int], str, list[int], list[int]]) -> list[str]
     """Write the files of agencies ``idx`` (runs in a worker); returns their names."""
     idx, out_dir, flawed, resub = args
     plan, bases, agencies = _WORKER["plan"], _WORKER["bases"], _WORKER["agencies"]
-    k = len(bases)
+    base_of = _WORKER["base_of"]
     flawed_set, resub_set = set(flawed), set(resub)
     names = []
     for i in idx:
         agency = agencies[i]
-        base = agencies[i % k]
+        base = agencies[base_of[i]]
         swaps = [] if base is agency else _swaps(plan, base, agency)
         name = template_filename(plan, agency, QUARTER)
-        data = patch(bases[i % k], swaps, flaw=i in flawed_set)
+        data = patch(bases[base_of[i]], swaps, flaw=i in flawed_set)
         Path(out_dir, "q1", name).write_bytes(data)
         if i in resub_set:
-            again = patch(bases[i % k], swaps, flaw=False, phone=f"045-9{i % 100000:05d}")
+            again = patch(bases[base_of[i]], swaps, flaw=False, phone=f"045-9{i % 100000:05d}")
             Path(out_dir, "resub", name.replace(".xlsx", "-แก้ไข.xlsx")).write_bytes(again)
         names.append(name)
     return names
@@ -228,9 +243,10 @@ def _load_cached(root: Path, n: int, seed: int) -> Corpus | None:
 
 
 def build_corpus(n: int, seed: int = dd.SEED, workers: int | None = None,
-                 work: Path = WORK, log: Any = print) -> Corpus:
-    """The cached corpus for (n, seed), generated when missing or stale."""
-    root = work / f"n{n}-s{seed}"
+                 work: Path = WORK, log: Any = print, bases_wanted: int | None = None) -> Corpus:
+    """The cached corpus for (n, seed), generated when missing or stale; ``bases_wanted``
+    really filled workbooks (default ~300; a smoke run asks for a few)."""
+    root = work / (f"n{n}-s{seed}" + (f"-b{bases_wanted}" if bases_wanted is not None else ""))
     cached = _load_cached(root, n, seed)
     if cached is not None:
         return cached
@@ -246,8 +262,10 @@ def build_corpus(n: int, seed: int = dd.SEED, workers: int | None = None,
     write_plan(plan, root / "plan.xlsx")
     log(f"  plan of {n} agencies written ({time.perf_counter() - t0:.1f} s)")
     agencies = list(plan.agencies.values())
-    k = _base_count(n, len(dd.make_demo_plan().agencies))
-    sub = replace(plan, agencies={a.code: a for a in agencies[:k]})  # figures only
+    k = bases_wanted if bases_wanted is not None else \
+        len(dd.make_demo_plan().agencies) * BASE_REPEATS
+    base_idx, base_of = base_plan(agencies, k)
+    sub = replace(plan, agencies={agencies[b].code: agencies[b] for b in base_idx})  # figures
     reports = demo.make_reports(sub)
     rng = random.Random(seed)
     order = list(range(n))
@@ -256,8 +274,10 @@ def build_corpus(n: int, seed: int = dd.SEED, workers: int | None = None,
     resub = sorted(rng.sample(clean, max(1, round(n * RESUBMIT_SHARE))))
     pool = _pool(workers)
     try:
-        bases = _map(pool, _fill_one, [(plan, reports[(a.code, QUARTER)]) for a in agencies[:k]], 4)
-        log(f"  {k} base workbooks filled ({time.perf_counter() - t0:.1f} s)")
+        filled = _map(pool, _fill_one,
+                      [(plan, reports[(agencies[b].code, QUARTER)]) for b in base_idx], 4)
+        bases = dict(zip(base_idx, filled, strict=True))
+        log(f"  {len(bases)} base workbooks filled ({time.perf_counter() - t0:.1f} s)")
     finally:
         if pool is not None:
             pool.shutdown()
@@ -266,15 +286,15 @@ def build_corpus(n: int, seed: int = dd.SEED, workers: int | None = None,
     args = [(c, str(root), [i for i in c if i in flawed_set], [i for i in c if i in resub_set])
             for c in chunks]
     if workers > 1:
-        with ProcessPoolExecutor(workers, initializer=_init_clone, initargs=(plan, bases)) as p:
+        with ProcessPoolExecutor(workers, initializer=_init_clone, initargs=(plan, bases, base_of)) as p:
             names = [nm for part in p.map(_clone_chunk, args) for nm in part]
     else:
-        _init_clone(plan, bases)
+        _init_clone(plan, bases, base_of)
         names = [nm for a in args for nm in _clone_chunk(a)]
     log(f"  {n} submissions written ({time.perf_counter() - t0:.1f} s)")
     mtimes: dict[str, float] = {}
     for i, name in enumerate(names):
-        received = reports[(agencies[i % k].code, QUARTER)].received_at.timestamp()
+        received = reports[(agencies[base_of[i]].code, QUARTER)].received_at.timestamp()
         mtimes[name] = received
         os.utime(root / "q1" / name, (received, received))
     resub_files = sorted((root / "resub").iterdir())
