@@ -22,10 +22,11 @@ from pipeline.validate import validate_workbook
 pytestmark = pytest.mark.slow
 
 
-def _convert(exe: str, src: Path, fmt: str, out_dir: Path) -> Path:
+def _convert(exe: str, src: Path, fmt: str, out_dir: Path, filter_name: str = "") -> Path:
     profile = out_dir / f"lo-profile-{fmt}"
+    target = f"{fmt}:{filter_name}" if filter_name else fmt
     subprocess.run([exe, f"-env:UserInstallation=file://{profile}", "--headless",
-                    "--convert-to", fmt, "--outdir", str(out_dir), str(src)],
+                    "--convert-to", target, "--outdir", str(out_dir), str(src)],
                    check=True, capture_output=True, timeout=180)
     out = out_dir / f"{src.stem}.{fmt}"
     assert out.exists(), f"LibreOffice did not write {out}"
@@ -61,8 +62,19 @@ def test_ods_and_xls_report_the_same_problems_at_the_same_cells(small_plan, tmp_
     }
     ods = _convert(exe, src, "ods", tmp_path)
     xls = _convert(exe, src, "xls", tmp_path)
+    xlsm = _convert(exe, src, "xlsm", tmp_path, "Calc MS Excel 2007 VBA XML")
     assert seen(ods) == expected
     assert seen(xls) == expected
+    assert seen(xlsm) == expected
+
+    # feedback for an .xlsm stays a macro workbook (.xlsm) that openpyxl opens
+    rep = validate_workbook(read_workbook(xlsm), small_plan)
+    assert rep.format == "xlsm"
+    out = write_feedback(rep, tmp_path / "fb")
+    assert out.suffix == ".xlsm"
+    fb = openpyxl.load_workbook(out, keep_vba=True)
+    assert fb.sheetnames[0] == PROBLEMS_SHEET
+    assert fb[INDICATORS]["E5"].comment is not None
 
     # feedback for an .xls: rebuilt from values, cells still marked, problems sheet first
     rep = validate_workbook(read_workbook(xls), small_plan)
