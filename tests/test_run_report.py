@@ -103,3 +103,26 @@ def test_a_failing_run_exits_1_with_traceback_in_the_log(tmp_path):
     assert "การประมวลผลล้มเหลว (the run failed)" in result.output
     assert "run.log" in result.output
     assert "Traceback" in (ws.log_dir / "run.log").read_text("utf-8")
+
+
+@pytest.mark.slow
+def test_a_broken_plan_stops_the_import_with_exit_3_until_fixed(tmp_path):
+    ws, plan = small_workspace(tmp_path)
+    good = filled_report(plan, "1033530002", 1, [
+        ("KT-01", "โครงการอาหารกลางวัน", 4, "งบประมาณพื้นฐาน", "งบเงินอุดหนุน",
+         "300000.00", "0", "95000.00")], RESULTS)
+    drop_email(ws, "a.eml", report_email("clerk.ktl@school.example.th", "กันทรลักษ์ Q1.xlsx",
+                                         good, datetime(2025, 1, 9, 9, 0, tzinfo=ICT), "<a@x.th>"))
+    plan_file = ws.plan_file(2568)
+    plan_bytes = plan_file.read_bytes()
+    plan_file.write_bytes(plan_bytes[: len(plan_bytes) // 3])  # a half-copied plan workbook
+
+    result = run_cli(ws, "--quiet")
+    assert result.exit_code == 3, result.output
+    assert "edurollup plan check" in result.output
+    assert ledger_counts(ws)["submissions"] == 0  # nothing quarantined for the office's error
+
+    plan_file.write_bytes(plan_bytes)  # fixed: the waiting file is imported by the next run
+    result = run_cli(ws, "--quiet")
+    assert result.exit_code == 0, result.output
+    assert ledger_counts(ws)["submissions"] == 1
