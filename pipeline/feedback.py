@@ -71,8 +71,18 @@ def _set_text(cell: Any, value: Any) -> None:
     cell.data_type = "s"
 
 
+def _refused(report: FileReport) -> bool:
+    """A file-level error (unreadable, encrypted, too large, zip bomb, hostile XML, too many
+    cells...): the copy is the problems sheet alone, the file is not opened again."""
+    return any(p.is_error and p.code.startswith("file.") for p in report.problems)
+
+
 def _load_copy(report: FileReport) -> Workbook:
     """The sender's workbook as openpyxl sees it, or rebuilt from values for other formats."""
+    if _refused(report):  # never parse a file the reader refused (bombs, hostile XML...)
+        wb = Workbook()
+        wb.remove(wb.active)
+        return wb
     data = Path(report.path).read_bytes()
     if report.format in ("xlsx", "xlsm"):
         try:

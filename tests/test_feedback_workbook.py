@@ -8,7 +8,9 @@ the original file untouched, and the same report always giving the same bytes.
 from __future__ import annotations
 
 import hashlib
+import io
 import time
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -92,3 +94,25 @@ def test_unreadable_file_gets_a_problems_sheet_only(tmp_path, small_plan):
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == [PROBLEMS_SHEET]
     assert wb[PROBLEMS_SHEET]["I5"].value == report.problems[0].code
+
+
+def test_a_refused_file_is_never_opened_again(small_plan, tmp_path):
+    """Hostile XML (entity expansion) in a sheet: the reader refuses it, and the feedback is
+    the problems sheet alone; openpyxl never parses the hostile part."""
+    buf = io.BytesIO()
+    filled_template(small_plan).save(buf)
+    src, out = zipfile.ZipFile(buf), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet2.xml":
+                data = data.replace(b"<worksheet", b'<!DOCTYPE x [<!ENTITY a "lol">'
+                                    b'<!ENTITY b "&a;&a;&a;&a;&a;&a;">]><worksheet', 1)
+            z.writestr(info, data)
+    path = tmp_path / "report.xlsx"
+    path.write_bytes(out.getvalue())
+    report = validate_workbook(read_workbook(path), small_plan)
+    assert [p.code for p in report.problems] == ["file.hostile-xml"]
+    fb = openpyxl.load_workbook(write_feedback(report, tmp_path / "fb"))
+    assert fb.sheetnames == [PROBLEMS_SHEET]
+    assert fb[PROBLEMS_SHEET]["I5"].value == "file.hostile-xml"
