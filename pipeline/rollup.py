@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import csv
 import io
+import math
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -173,21 +175,41 @@ def _table(sheet: Any, fm: Formats, top: int, cols: Sequence[Col], records: list
     """Header at ``top``, one row per record, an optional bold total row. Returns the next
     free row."""
     sheet.set_row(top, HEADER_HEIGHT)
+    widths = sheet.__dict__.setdefault("_edu_widths", {})
     for c, col in enumerate(cols):
         sheet.write_string(top, c, f"{col.th}\n{col.en}", fm.header)
         if set_widths:
             sheet.set_column(c, c, col.width)
+            widths[c] = col.width
     fmts = [_fmt(fm, col.kind) for col in cols]
+    wrapped = [(c, widths.get(c, col.width)) for c, col in enumerate(cols) if col.kind == "wrap"]
     r = top + 1
     for rec in records:
+        lines = 1
         for c, col in enumerate(cols):
-            _put(sheet, r, c, col.value(rec), fmts[c])
+            v = col.value(rec)
+            _put(sheet, r, c, v, fmts[c])
+        for c, width in wrapped:
+            v = cols[c].value(rec)
+            if isinstance(v, str) and len(v) > width:
+                lines = max(lines, text_lines(v, width))
+        if lines > 1:
+            sheet.set_row(r, ROW_HEIGHT * lines - 4 * (lines - 1))
         r += 1
     if total is not None:
         for c, col in enumerate(cols):
             _put(sheet, r, c, col.value(total), _fmt(fm, col.kind, total=True))
         r += 1
     return r
+
+
+def text_lines(text: str, width: float) -> int:
+    """How many lines a wrapped cell needs: Thai vowel and tone marks take no width."""
+    visible = sum(1 for ch in text if not unicodedata.combining(ch) and ch not in "\u0e31\u0e34"
+                  "\u0e35\u0e36\u0e37\u0e38\u0e39\u0e3a\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c\u0e4d")
+    per_line = max(4.0, width * 0.8)  # word wrapping wastes the ends of lines
+    return min(6, sum(max(1, math.ceil(len(part) and visible * len(part) / max(1, len(text))
+                                       / per_line)) for part in text.split("\n")))
 
 
 def _traffic(sheet: Any, fm: Formats, first: int, last: int, rate_col: int, target_col: int) -> None:
@@ -455,7 +477,7 @@ def _agencies_sheet(sh: Any, fm: Formats, fig: QuarterFigures, sub: str) -> None
     state_of = dict(zip(comp["agency_code"], comp["state"], strict=True))
     received_of = dict(zip(comp["agency_code"], comp["received_at"], strict=True))
     types = {k: c.th for k, c in by_key("agency_type").items()}
-    affs = {k: choice_label("affiliation", k) for k in by_key("affiliation")}
+    affs = {k: c.th for k, c in by_key("affiliation").items()}  # short: the row stays one line
     states = {k: f"{th} ({en})" for k, (th, en) in STATE_LABELS.items()}
     table = fig.budget["agency"]
     attrs = fig.plan.agencies
@@ -473,7 +495,7 @@ def _agencies_sheet(sh: Any, fm: Formats, fig: QuarterFigures, sub: str) -> None
         Col("รหัสหน่วยงาน", "Agency code", "key", "text", 13),
         Col("หน่วยงาน", "Agency", "label", "wrap", 40),
         Col("ประเภท", "Type", "_type", "text", 16),
-        Col("สังกัด", "Affiliation", "_affiliation", "wrap", 18),
+        Col("สังกัด", "Affiliation", "_affiliation", "text", 14),
         Col("อำเภอ", "District", "_district", "text", 14),
         Col("การส่งรายงาน", "Report", "_state", "text", 18),
         Col("วันที่ได้รับ", "Received", "_received", "text", 20),
@@ -501,7 +523,7 @@ INDICATOR_COLS = [
     Col("ค่าระดับจังหวัด", "Provincial figure", "figure", "number", 13),
     Col("วิธีคำนวณ", "How", lambda r: ("ผลรวม (sum)" if r.get("summable") else
                                          "มัธยฐาน (median)") if r.get("figure") is not None
-        else None, "text", 14),
+        else None, "text", 17),
     Col("ค่าเฉลี่ย", "Mean", "mean", "number", 10),
     Col("ต่ำสุด", "Min", "min", "number", 10),
     Col("ควอร์ไทล์ 1", "Q1 (25%)", "q1", "number", 10),
@@ -512,7 +534,7 @@ INDICATOR_COLS = [
         r.get("previous_source") or ""), "text", 14),
     Col("เปลี่ยนแปลง", "Change", "change", "number", 11),
     Col("ดีขึ้น", "Better", lambda r: None if r.get("improved") is None else (
-        "ดีขึ้น (better)" if r["improved"] else "ไม่ดีขึ้น (not better)"), "text", 14),
+        "ดีขึ้น (better)" if r["improved"] else "ไม่ดีขึ้น (not better)"), "text", 20),
 ]
 
 
@@ -534,7 +556,8 @@ def _indicators_sheet(sh: Any, fm: Formats, fig: QuarterFigures, sub: str,
         "พร้อมการกระจาย (ไม่เฉลี่ยร้อยละโดยตรง) / Provincial figure: a sum for counts and baht; "
         "for percents and scores the median with the spread (percentages are never averaged "
         "silently)."), fm.note)
-    # per-agency results, for filtering
+    # per-agency results, for filtering on screen; the printout is the summary above
+    sh.print_area(0, 0, nxt + 1, len(INDICATOR_COLS) - 1)
     top = nxt + 3
     sh.write_string(top, 0, "ผลรายหน่วยงาน (Results by agency)", fm.label)
     res = fig.results
@@ -575,13 +598,13 @@ def _indicators_sheet(sh: Any, fm: Formats, fig: QuarterFigures, sub: str,
 
 
 COMPLETENESS_COLS = [
-    Col("รหัส", "Key", "key", "text", 12),
-    Col("สังกัด / อำเภอ", "Affiliation / district", "label", "wrap", 34),
+    Col("รหัส", "Key", "key", "text", 15),
+    Col("สังกัด / อำเภอ", "Affiliation / district", "label", "wrap", 40),
     Col("ต้องส่ง", "Expected", "expected", "int", 10),
     Col("ส่งแล้ว", "Submitted", "submitted", "int", 10),
     Col("ตรงเวลา", "On time", "on_time", "int", 10),
     Col("ล่าช้า", "Late", "late", "int", 10),
-    Col("ถูกส่งคืน ยังไม่แก้ไข", "Rejected, not fixed", "rejected", "int", 14),
+    Col("ถูกส่งคืน ยังไม่แก้ไข", "Rejected, not fixed", "rejected", "int", 18),
     Col("ยังไม่ส่ง", "Missing", "missing", "int", 10),
     Col("ความครบถ้วน", "Submitted rate", "submitted_rate", "rate", 12),
     Col("ตรงเวลา (%)", "On-time rate", "on_time_rate", "rate", 12),
