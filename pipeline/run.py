@@ -282,7 +282,7 @@ class NightlyRun:
     # -- 4. one arrival
     def process(self, ledger: Any, arrival: Any) -> FileOutcome | None:
         from .collect import trusted
-        from .decide import decide, duplicate_decision
+        from .decide import decide, duplicate_decision, redecide
 
         outcome = FileOutcome(
             name=arrival.original_name, source=arrival.source, source_path=arrival.source_path,
@@ -292,7 +292,7 @@ class NightlyRun:
         earlier = ledger.find_submission(arrival.sha256)
         report: FileReport | None = None
         feedback_rel: str | None = None
-        if earlier is not None:
+        if earlier is not None and not redecide(earlier):
             decision = duplicate_decision(earlier, arrival)
         else:
             plan: Plan | None = None

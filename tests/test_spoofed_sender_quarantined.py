@@ -74,3 +74,31 @@ def test_spoofed_sender_is_quarantined_and_not_rolled_up(tmp_path):
     assert msg["In-Reply-To"] == "<s1@freemail.example.com>"
     text = msg.get_body(("plain",)).get_content()
     assert "ไม่ได้ลงทะเบียน" in text and "not registered" in text
+
+
+@pytest.mark.slow
+def test_quarantined_file_forwarded_by_the_registered_sender_is_accepted(tmp_path):
+    """A clerk first mails the report from a private address (quarantined); the school then
+    forwards the very same attachment from its registered address: decided again, accepted."""
+    ws, plan = small_workspace(tmp_path)
+    data = filled_report(plan, "1033530002", 1, [
+        ("P-KTL-02", "โครงการอ่านออกเขียนได้", 2, "งบประมาณพื้นฐาน", "งบดำเนินงาน",
+         "120000.00", "0", "45000.50")], {"1.1": 96.0, "2.1": 51.5, "4.1": 3})
+    drop_email(ws, "private.eml", report_email(
+        "krusomchai@freemail.example.com", "รายงาน Q1.xlsx", data,
+        datetime(2025, 1, 9, 9, 0, tzinfo=ICT), "<p1@freemail.example.com>"))
+    assert run_cli(ws, "--quiet").exit_code == 0
+    [first] = ledger_rows(ws, "SELECT id, status FROM submissions")
+    assert first["status"] == "quarantined"
+
+    drop_email(ws, "forwarded.eml", report_email(
+        "anuban.ktl@school.example.th", "รายงาน Q1.xlsx", data,
+        datetime(2025, 1, 10, 9, 0, tzinfo=ICT), "<f1@school.example.th>"))
+    assert run_cli(ws, "--quiet").exit_code == 0
+    rows = ledger_rows(ws, "SELECT id, status, sender FROM submissions")
+    assert rows == [{"id": first["id"], "status": "accepted",
+                     "sender": "anuban.ktl@school.example.th"}]
+    assert len(ledger_rows(ws, "SELECT id FROM arrivals")) == 2  # both arrivals kept
+    lines = ledger_rows(ws, "SELECT disbursed FROM budget_lines WHERE submission_id = ?",
+                        (first["id"],))
+    assert lines == [{"disbursed": 4_500_050}]
