@@ -63,7 +63,12 @@ def connect(source: Any) -> tuple[sqlite3.Connection, bool]:
         inner = getattr(source, attr, None)
         if isinstance(inner, sqlite3.Connection):
             return inner, False
-    conn = sqlite3.connect(str(Path(source)), timeout=30)
+    path = Path(source)
+    if not path.is_file():  # never create an empty ledger as a side effect of a report
+        raise FileNotFoundError(
+            f"ไม่พบฐานข้อมูล {path} ให้รัน `edurollup run` ก่อน / "
+            f"no ledger at {path}: run `edurollup run` first")
+    conn = sqlite3.connect(str(path), timeout=30)
     return conn, True
 
 

@@ -138,3 +138,19 @@ def test_long_data_beyond_the_limit_goes_to_csv(scenario, tmp_path):
     assert csv_path.name in wb[SHEETS["data"]]["A4"].value
     about = [c.value for r in wb[SHEETS["about"]].iter_rows() for c in r if c.value]
     assert any(isinstance(v, str) and csv_path.name in v for v in about)
+
+
+def test_report_without_a_ledger_says_so_and_creates_nothing(tmp_path):
+    from conftest import make_small_plan
+
+    from pipeline.plan_workbook import write_plan
+    from pipeline.workspace import Workspace
+
+    ws = Workspace.open(tmp_path)
+    write_plan(make_small_plan(), ws.plan_file(2568))
+    result = CliRunner().invoke(main, ["report", "--fy", "2568", "--quarter", "1",
+                                       "--workspace", str(tmp_path)])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, FileNotFoundError)
+    assert "edurollup run" in str(result.exception)
+    assert not ws.ledger_path.exists() and not ws.rollup_dir(2568, 1).exists()
