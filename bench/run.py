@@ -252,7 +252,7 @@ def _machine() -> dict[str, Any]:
 
 
 def bench_one(n: int, seed: int, quick: bool, naive_sample: int, log: Any,
-              work: Path = synth.WORK) -> dict[str, Any]:
+              work: Path = synth.WORK, skip_product: bool = False) -> dict[str, Any]:
     log(f"N = {n:,}: corpus (cached under {work}) ...")
     t0 = time.perf_counter()
     corpus = synth.build_corpus(n, seed, log=log, work=work, bases_wanted=4 if quick else None)
@@ -264,6 +264,12 @@ def bench_one(n: int, seed: int, quick: bool, naive_sample: int, log: Any,
     sample = sorted(random.Random(seed).sample(corpus.files, k))
     log(f"  naive: read_excel(openpyxl) + pandera over a sample of {k} files ...")
     nv = naive(sample)
+    if skip_product:
+        return {"n": n, "seed": seed, "skip_product": True, "machine": machine,
+                "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "floor_ms_per_workbook": fl["ms_per_workbook"],
+                "naive_ms_per_workbook": nv["ms_per_workbook"], "naive_sample": k,
+                "floor": fl, "naive": nv}
     prod = product(corpus, log)
     machine["load_avg_end"] = list(os.getloadavg())
     cold = prod["cold"]["wall_s"]
@@ -340,6 +346,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="small naive sample (smoke runs)")
     ap.add_argument("--naive-sample", type=int, default=NAIVE_SAMPLE)
     ap.add_argument("--out", type=Path, default=RESULTS / "latest.json")
+    ap.add_argument("--skip-product", action="store_true",
+                    help="corpus, floor and naive only (when the product runs would not fit)")
     ap.add_argument("--work", type=Path, default=synth.WORK,
                     help="where corpora and workspaces are cached (default bench/work/)")
     args = ap.parse_args(argv)
@@ -349,12 +357,20 @@ def main(argv: list[str] | None = None) -> int:
 
     results = []
     for n in args.n:
-        r = bench_one(n, args.seed, args.quick, args.naive_sample, log, args.work)
+        r = bench_one(n, args.seed, args.quick, args.naive_sample, log, args.work,
+                      args.skip_product)
+        if args.skip_product:
+            print(json.dumps({k: r[k] for k in ("n", "floor_ms_per_workbook",
+                                                "naive_ms_per_workbook")}), flush=True)
+            (RESULTS / f"n{n}-floor-naive.json").write_text(json.dumps(r, indent=1), "utf-8")
+            continue
         results.append(r)
         print(table(r), flush=True)
         RESULTS.mkdir(parents=True, exist_ok=True)
         if args.out == RESULTS / "latest.json":
             (RESULTS / f"n{n}.json").write_text(json.dumps(r, indent=1, ensure_ascii=False), "utf-8")
+    if not results:
+        return 0
     latest = dict(results[-1])
     latest["sizes"] = [{k: r[k] for k in (
         "n", "floor_ms_per_workbook", "naive_ms_per_workbook", "product_ms_per_workbook",
