@@ -191,16 +191,20 @@ def _runs(ws: Path) -> list[dict[str, Any]]:
     return out
 
 
-def product(corpus: synth.Corpus, log: Any) -> dict[str, Any]:
+def product(corpus: synth.Corpus, log: Any, src: Path = ROOT) -> dict[str, Any]:
+    """The four product runs; ``src`` is the checkout whose ``pipeline`` runs (a copy with
+    a change, to measure before and after on the same corpus)."""
     ws = synth.fresh_workspace(corpus)
     env = dict(os.environ)
+    if src != ROOT:
+        env["PYTHONPATH"] = str(src) + os.pathsep + env.get("PYTHONPATH", "")
     env.pop("EDUROLLUP_CRASH_AT", None)
     env.pop("EDUROLLUP_PAUSE_AT", None)
     steps_file = corpus.root / "steps.json"
     res: dict[str, Any] = {"workspace": str(ws)}
 
     log("  product: cold run (empty ledger) ...")
-    res["cold"] = measure([PY, str(HERE / "steps.py"), str(ws), str(steps_file)], env=env)
+    res["cold"] = measure([PY, str(HERE / "steps.py"), str(ws), str(steps_file)], cwd=src, env=env)
     res["cold"]["steps"] = json.loads(steps_file.read_text("utf-8"))
     runs = _runs(ws)
     if runs:
@@ -210,13 +214,14 @@ def product(corpus: synth.Corpus, log: Any) -> dict[str, Any]:
             res["cold"]["run_report_timings"] = runs[-1]["timings"]
 
     log("  product: rerun with nothing new ...")
-    res["rerun"] = measure([*EDUROLLUP, "run", "--workspace", str(ws), "--quiet"], env=env)
+    res["rerun"] = measure([*EDUROLLUP, "run", "--workspace", str(ws), "--quiet"], cwd=src, env=env)
 
     n_new = synth.drop_resubmissions(corpus, ws)
     log(f"  product: run with {n_new} resubmitted files ...")
     before = len(_runs(ws))
     inc_steps = corpus.root / "steps-incremental.json"
-    res["incremental"] = measure([PY, str(HERE / "steps.py"), str(ws), str(inc_steps)], env=env)
+    res["incremental"] = measure([PY, str(HERE / "steps.py"), str(ws), str(inc_steps)], cwd=src,
+                                 env=env)
     res["incremental"]["steps"] = json.loads(inc_steps.read_text("utf-8"))
     res["incremental"]["files"] = n_new
     runs = _runs(ws)
@@ -227,7 +232,7 @@ def product(corpus: synth.Corpus, log: Any) -> dict[str, Any]:
 
     log("  product: edurollup report (quarter roll-up alone) ...")
     res["report"] = measure([*EDUROLLUP, "report", "--fy", str(FY), "--quarter", str(synth.QUARTER),
-                             "--workspace", str(ws)], env=env)
+                             "--workspace", str(ws)], cwd=src, env=env)
     rollups = sorted((ws / "outbox").rglob("*.xlsx"))
     res["rollup_files"] = [str(p.relative_to(ws)) for p in rollups
                            if "feedback" not in p.parts][:10]
@@ -254,7 +259,8 @@ def _machine() -> dict[str, Any]:
 
 
 def bench_one(n: int, seed: int, quick: bool, naive_sample: int, log: Any,
-              work: Path = synth.WORK, skip_product: bool = False) -> dict[str, Any]:
+              work: Path = synth.WORK, skip_product: bool = False,
+              src: Path = ROOT) -> dict[str, Any]:
     log(f"N = {n:,}: corpus (cached under {work}) ...")
     t0 = time.perf_counter()
     corpus = synth.build_corpus(n, seed, log=log, work=work, bases_wanted=4 if quick else None)
@@ -272,14 +278,14 @@ def bench_one(n: int, seed: int, quick: bool, naive_sample: int, log: Any,
                 "floor_ms_per_workbook": fl["ms_per_workbook"],
                 "naive_ms_per_workbook": nv["ms_per_workbook"], "naive_sample": k,
                 "floor": fl, "naive": nv}
-    prod = product(corpus, log)
+    prod = product(corpus, log, src)
     machine["load_avg_end"] = list(os.getloadavg())
     cold = prod["cold"]["wall_s"]
     product_ms = 1000 * cold / n
     steps = prod["cold"]["steps"]["steps_s"]
     peak = max(prod[k]["tree_rss_mb"] for k in ("cold", "rerun", "incremental", "report"))
     return {
-        "n": n, "seed": seed, "quick": quick,
+        "n": n, "seed": seed, "quick": quick, "product_src": str(src),
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine,
         "corpus": {"files": len(corpus.files), "flawed": len(corpus.flawed),
@@ -355,6 +361,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="small naive sample (smoke runs)")
     ap.add_argument("--naive-sample", type=int, default=NAIVE_SAMPLE)
     ap.add_argument("--out", type=Path, default=RESULTS / "latest.json")
+    ap.add_argument("--product-src", type=Path, default=ROOT,
+                    help="run the pipeline package of another checkout (before/after a change)")
     ap.add_argument("--skip-product", action="store_true",
                     help="corpus, floor and naive only (when the product runs would not fit)")
     ap.add_argument("--work", type=Path, default=synth.WORK,
@@ -367,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for n in args.n:
         r = bench_one(n, args.seed, args.quick, args.naive_sample, log, args.work,
-                      args.skip_product)
+                      args.skip_product, args.product_src.resolve())
         if args.skip_product:
             print(json.dumps({k: r[k] for k in ("n", "floor_ms_per_workbook",
                                                 "naive_ms_per_workbook")}), flush=True)
