@@ -172,13 +172,16 @@ def record(conn: sqlite3.Connection, path: Path, received_at: datetime, *,
              p.get("fix_th", "แก้ไข"), p.get("fix_en", "fix it")))
     if status == "accepted":
         conn.executemany(
-            "INSERT INTO budget_lines VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO budget_lines (submission_id, row, project_code, project_name,"
+            " strategy_no, budget_source, expenditure_category, allocated, committed, disbursed,"
+            " progress_status, remarks) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             [(sid, ln["_row"], ln["project_code"], ln["project_name"], ln["strategy"],
               ln["budget_source"], ln["expenditure_category"], _satang(ln["allocated"]),
               _satang(ln["committed"]), _satang(ln["disbursed"]), ln["progress_status"],
               ln["remarks"]) for ln in data["lines"]])
         conn.executemany(
-            "INSERT INTO indicator_results VALUES (?,?,?,?,?)",
+            "INSERT INTO indicator_results (submission_id, row, indicator_code, result, evidence)"
+            " VALUES (?,?,?,?,?)",
             [(sid, r["_row"], r["indicator_code"], r["result"], r["evidence"])
              for r in data["results"]])
     conn.commit()

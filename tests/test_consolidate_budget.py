@@ -7,6 +7,8 @@ from decimal import Decimal as D
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rollup_helpers import Project, Report, fill_report, new_ledger, record
 
 from pipeline.consolidate import (
@@ -129,3 +131,43 @@ def test_a_cumulative_figure_that_fell_is_recorded_once(ledger, small_plan, tmp_
     ).fetchall()
     assert rows == [("crossquarter.cumulative-fell", "H5", "60,000.00", SCHOOL, 1)]
     assert record_cross_quarter_problems(ledger, 2568, 1) == 0  # Q1 has nothing before it
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from([SCHOOL, VOC, AREA, "1033530002", "2033000201"]),
+                          st.integers(1, 6), st.sampled_from(["basic", "strategic", "other"]),
+                          st.sampled_from(["personnel", "operating", "investment", "subsidy",
+                                           "other"]),
+                          st.integers(0, 10**13), st.integers(0, 10**13), st.integers(0, 10**13)),
+                max_size=40))
+def test_totals_reconcile_for_any_lines(tmp_path_factory, small_plan, lines):
+    """Property: whatever the lines, every dimension sums to the same satang total."""
+    conn = new_ledger(tmp_path_factory.mktemp("h") / "ledger.sqlite")
+    ids = {}
+    for code, *_rest in lines:
+        if code not in ids:
+            sid = len(ids) + 1
+            conn.execute("INSERT INTO arrivals (id, sha256, source, source_path, original_name,"
+                         " received_at, collected_at) VALUES (?,?,?,?,?,?,?)",
+                         (sid, f"s{sid}", "eml", f"x{sid}", "f.xlsx",
+                          "2025-04-01T00:00:00+00:00", "2025-04-01T00:00:00+00:00"))
+            conn.execute(
+                "INSERT INTO submissions (id, sha256, arrival_id, original_name, received_at,"
+                " agency_code, fiscal_year, quarter, status, decided_at) VALUES"
+                " (?,?,?,?,?,?,?,?,?,?)", (sid, f"s{sid}", sid, "f.xlsx",
+                                           "2025-04-01T00:00:00+00:00", code, 2568, 2,
+                                           "accepted", "2025-04-01T00:00:00+00:00"))
+            ids[code] = sid
+    for n, (code, strategy, source, cat, a, c, d) in enumerate(lines):
+        conn.execute("INSERT INTO budget_lines (submission_id, row, project_code, project_name,"
+                     " strategy_no, budget_source, expenditure_category, allocated, committed,"
+                     " disbursed) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                     (ids[code], 5 + n, f"P{n}", "โครงการ", strategy, source, cat, a, c, d))
+    conn.commit()
+    fig = consolidate_quarter(conn, small_plan, 2568, 2)
+    for m, i in (("allocated", 4), ("committed", 5), ("disbursed", 6)):
+        expected = sum(line[i] for line in lines)
+        assert fig.budget_total[m] == expected
+        for dim in DIMENSIONS:
+            assert int(fig.budget[dim][m].sum()) == expected, (dim, m)
