@@ -194,7 +194,7 @@ def _table(sheet: Any, fm: Formats, top: int, cols: Sequence[Col], records: list
             if isinstance(v, str) and len(v) > width:
                 lines = max(lines, text_lines(v, width))
         if lines > 1:
-            sheet.set_row(r, ROW_HEIGHT * lines - 4 * (lines - 1))
+            sheet.set_row(r, ROW_HEIGHT * lines)
         r += 1
     if total is not None:
         for c, col in enumerate(cols):
@@ -1055,7 +1055,7 @@ def _annual_indicators(sh: Any, fm: Formats, figs: list[QuarterFigures], sub: st
         for c, (key, _, _, kind, _) in enumerate(fixed):
             _put(sh, r, c, rec[key], _fmt(fm, kind))
         for qi, t in enumerate(tables):
-            row = t.loc[rec["code"]] if t is not None else {}
+            row = t.loc[rec["code"]] if t is not None and len(figs[qi].current) else {}
             for j, (key, _, _, kind, _) in enumerate(per_q):
                 v = row[key] if key in row else None
                 v = None if blank(v) else v
@@ -1072,7 +1072,11 @@ def _annual_completeness(sh: Any, fm: Formats, figs: list[QuarterFigures], sub: 
     for fig in figs:
         t = dict(fig.completeness_total)
         t["key"] = f"Q{fig.quarter}"
-        t["label"] = (f"ไตรมาส {fig.quarter} (กำหนดส่ง {fcal.format_thai_date(fig.plan.due_date(fig.quarter))})")
+        t["label"] = (f"ไตรมาส {fig.quarter} (กำหนดส่ง "
+                      f"{fcal.format_thai_date(fig.plan.due_date(fig.quarter))})")
+        if _not_yet(fig):  # a quarter not open and without reports: nothing to count yet
+            t = {"key": t["key"], "label": t["label"] + " ยังไม่เปิดรับ (not open)",
+                 "expected": t["expected"]}
         recs.append(t)
     nxt = _table(sh, fm, HEADER_ROW, COMPLETENESS_COLS, recs)
     top = nxt + 2
@@ -1083,9 +1087,13 @@ def _annual_completeness(sh: Any, fm: Formats, figs: list[QuarterFigures], sub: 
     for fig in figs:
         for rec in fig.completeness_by["affiliation"].to_dict("records"):
             d = rows.setdefault(rec["key"], {"key": rec["key"], "label": rec["label"]})
-            d[f"q{fig.quarter}"] = rec["submitted_rate"]
+            d[f"q{fig.quarter}"] = None if _not_yet(fig) else rec["submitted_rate"]
     _table(sh, fm, top + 1, cols, [rows[k] for k in sorted(rows)], set_widths=False)
     _page(sh, HEADER_ROW, len(COMPLETENESS_COLS), 2)
+
+
+def _not_yet(fig: QuarterFigures) -> bool:
+    return not len(fig.current) and fig.quarter not in fig.plan.open_quarters
 
 
 def _annual_about(sh: Any, fm: Formats, plan: Plan, fy: int, figs: list[QuarterFigures],

@@ -54,6 +54,8 @@ def test_quarters_side_by_side(scenario):
     per_q = {r[0].value: [c.value for c in r] for r in comp.iter_rows(min_row=5, max_row=8)}
     assert per_q["Q1"][2:8] == [5, 4, 4, 0, 0, 1]  # expected, submitted, on time, late, rej, miss
     assert per_q["Q2"][2:8] == [5, 3, 2, 1, 1, 1]
+    # Q3 is not open in the plan and has no reports: nothing counted, not "all missing"
+    assert "not open" in per_q["Q3"][1] and per_q["Q3"][2] == 5 and per_q["Q3"][3:8] == [None] * 5
 
     ind = wb[ANNUAL_SHEETS["indicators"]]
     header = [c.value for c in ind[4]]
@@ -61,6 +63,7 @@ def test_quarters_side_by_side(scenario):
     one = next([c.value for c in r] for r in ind.iter_rows(min_row=5) if r[0].value == "1.1")
     assert one[4] == 5  # expected
     assert one[5] == 4 and one[9] == 3  # reported in Q1 (four agencies) and Q2 (three)
+    assert one[13] is None and one[17] is None  # Q3, Q4: no reports yet
 
 
 def test_rebuilt_annual_report_is_byte_identical(scenario):
