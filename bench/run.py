@@ -29,6 +29,7 @@ import platform
 import random
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from datetime import UTC, datetime
@@ -47,6 +48,7 @@ PY = sys.executable
 EDUROLLUP = [PY, "-m", "pipeline"]
 FY = 2568
 NAIVE_SAMPLE = 300
+TIME = "/usr/bin/time"
 GOALS = {"ratio_to_floor": 3.0, "naive_speedup": 10.0, "cold_s_30000": 60.0, "rerun_s": 2.0,
          "incremental_s": 5.0, "report_s_30000": 30.0, "peak_rss_mb": 1024.0}
 
@@ -75,6 +77,13 @@ def measure(cmd: list[str], cwd: Path = ROOT, env: dict[str, str] | None = None)
     """Wall time, exit code, peak RSS of the process (and its waited-for children, the
     kernel's ru_maxrss) and the peak of the whole process tree's summed RSS (sampled every
     20 ms: a process pool's workers together)."""
+    timefile = None
+    if Path(TIME).exists():
+        # GNU time forks the command from a small process: the child's ru_maxrss would
+        # otherwise start at this (pandas-laden) process's RSS, copied at fork
+        fd, timefile = tempfile.mkstemp(prefix="bench-time-")
+        os.close(fd)
+        cmd = [TIME, "-o", timefile, "-f", "%M", *cmd]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
@@ -96,9 +105,16 @@ def measure(cmd: list[str], cwd: Path = ROOT, env: dict[str, str] | None = None)
     done.set()
     sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
+    maxrss_kb = usage.ru_maxrss
+    if timefile is not None:
+        try:
+            maxrss_kb = int(Path(timefile).read_text().split()[-1])
+        except (OSError, ValueError, IndexError):
+            pass
+        Path(timefile).unlink(missing_ok=True)
     return {"wall_s": round(wall, 3), "exit_code": proc.returncode,
-            "max_rss_mb": round(usage.ru_maxrss / 1024, 1),
-            "tree_rss_mb": round(max(peak[0], usage.ru_maxrss) / 1024, 1),
+            "max_rss_mb": round(maxrss_kb / 1024, 1),
+            "tree_rss_mb": round(max(peak[0], maxrss_kb) / 1024, 1),
             "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
             "output": b"".join(out_chunks).decode("utf-8", "replace")[-2000:]}
 

@@ -42,6 +42,10 @@ STEPS: dict[str, list[tuple[str, str]]] = {
               ("pipeline.rollup", "write_annual_report"),
               ("pipeline.status_page", "write_status_page")],
     "replies": [("pipeline.run", "NightlyRun.replies")],
+    # waiting for the worker processes that read + normalise + validate (pipeline/parallel.py)
+    "workers_wait": [("pipeline.parallel", "Prevalidator.get"),
+                     ("pipeline.parallel", "Prevalidator.__init__"),
+                     ("pipeline.parallel", "Prevalidator.close")],
 }
 
 
@@ -84,7 +88,10 @@ def install(timer: StepTimer) -> None:
             for m in pkgutil.iter_modules(pipeline.__path__) if m.name != "__main__"]
     for step, targets in STEPS.items():
         for mod_name, attr in targets:
-            mod = importlib.import_module(mod_name)
+            try:
+                mod = importlib.import_module(mod_name)
+            except ImportError:  # a module this checkout does not have (yet)
+                continue
             if "." in attr:
                 cls_name, meth = attr.split(".")
                 cls = getattr(mod, cls_name)
