@@ -26,6 +26,9 @@ from .model import Problem
 from .plan import Plan
 
 MEASURES = ("allocated", "committed", "disbursed")
+# Figures that may not fall from one quarter's report to the next. "committed" is the
+# outstanding PO amount, which falls as POs are paid, so it is not checked.
+NON_DECREASING = ("allocated", "disbursed")
 MEASURE_LABELS = {
     "allocated": ("จัดสรร", "allocated"),
     "committed": ("ก่อหนี้ผูกพัน", "committed"),
@@ -471,7 +474,7 @@ def baht_text(satang: int) -> str:
 
 def cross_quarter_findings(cur_lines: pd.DataFrame, prev_lines: pd.DataFrame,
                            current: pd.DataFrame) -> list[Fell]:
-    """Per project (matched by code) and per agency total, every measure that fell."""
+    """Per project (matched by code) and per agency total, every NON_DECREASING figure that fell."""
     if not len(cur_lines) or not len(prev_lines):
         return []
     files = dict(zip(current["agency_code"], current["original_name"], strict=True))
@@ -487,7 +490,7 @@ def cross_quarter_findings(cur_lines: pd.DataFrame, prev_lines: pd.DataFrame,
                        cur_first["row"], strict=True))
     joined = per_project_cur.join(per_project_prev.add_suffix("_prev"), how="inner")
     for (agency, project), r in joined.iterrows():
-        for m in MEASURES:
+        for m in NON_DECREASING:
             if int(r[m]) < int(r[f"{m}_prev"]):
                 out.append(Fell(agency, int(sub_of[agency]), files[agency], str(project),
                                 int(rows_of[(agency, project)]), m, int(r[f"{m}_prev"]),
@@ -495,7 +498,7 @@ def cross_quarter_findings(cur_lines: pd.DataFrame, prev_lines: pd.DataFrame,
     tot_cur = cur_g.groupby("agency_code")[list(MEASURES)].sum()
     tot_prev = prev_g.groupby("agency_code")[list(MEASURES)].sum()
     for agency in agencies:
-        for m in MEASURES:
+        for m in NON_DECREASING:
             c, p = int(tot_cur.loc[agency, m]), int(tot_prev.loc[agency, m])
             if c < p:
                 out.append(Fell(agency, int(sub_of[agency]), files[agency], None, None, m, p, c))

@@ -10,6 +10,7 @@ night leaves the file (and its mtime) as it was.
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import math
@@ -47,13 +48,20 @@ FONT = "TH Sarabun New"
 FONT_SIZE = 14
 MONEY_FMT = "#,##0.00"
 RATE_FMT = "0.00%"
-WORKBOOK_OPTIONS = {
+_WORKBOOK_OPTIONS = {
     "strings_to_formulas": False,
     "strings_to_urls": False,
     "strings_to_numbers": False,
     "in_memory": True,  # zip entries get a fixed 1980 date: same ledger, same bytes
     "default_format_properties": {"font_name": FONT, "font_size": FONT_SIZE},
 }
+
+
+def workbook_options() -> dict:
+    """A fresh copy each time: xlsxwriter adds keys to the dicts it is given, and a shared
+    dict made the second workbook of a process differ in styles.xml."""
+    return copy.deepcopy(_WORKBOOK_OPTIONS)
+
 # Above this many long-format rows, the data goes to a CSV beside the workbook.
 # Measured: xlsxwriter writes roughly 0.1-0.4 million cells a second, so 50,000 rows of 17
 # columns keep a 30,000-agency roll-up within its 30 s budget; above it, CSV is instant.
@@ -326,7 +334,7 @@ def write_rollup_workbook(fig: QuarterFigures, target: Path,
         csv_path = target.with_suffix(".data.csv")
         write_csv(data, csv_path)
     with atomic_path(target) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
+        wb = xlsxwriter.Workbook(str(tmp), workbook_options())
         fm = Formats(wb)
         period = fcal.Period(fig.fiscal_year, fig.quarter)
         sub = (f"{fig.plan.office_name} จังหวัด{fig.plan.province} · {period.label_th} "
@@ -954,7 +962,7 @@ def write_annual_workbook(plan: Plan, fy: int, figs: list[QuarterFigures], targe
         csv_path = target.with_suffix(".data.csv")
         write_csv(data, csv_path)
     with atomic_path(target) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
+        wb = xlsxwriter.Workbook(str(tmp), workbook_options())
         fm = Formats(wb)
         sub = (f"{plan.office_name} จังหวัด{plan.province} · รายงานประจำปีงบประมาณ {fy} "
                f"(annual report FY {fy}) · ข้อมูล ณ (as of) {be_datetime(as_of)}")

@@ -171,3 +171,14 @@ def test_totals_reconcile_for_any_lines(tmp_path_factory, small_plan, lines):
         assert fig.budget_total[m] == expected
         for dim in DIMENSIONS:
             assert int(fig.budget[dim][m].sum()) == expected, (dim, m)
+
+
+def test_outstanding_commitments_may_fall_as_they_are_paid(ledger, small_plan, tmp_path):
+    # Q1: a PO of 50,000 outstanding; Q2 (SCHOOL_Q2): part of it paid, 10,000 still committed
+    t = datetime(2025, 1, 5, 3, 0, tzinfo=UTC)
+    q1 = [_p("S1", 1, "basic", "operating", "100000.01", "50000.00", "40000.00"),
+          _p("S2", 2, "strategic", "investment", "200000.00", "0", "0")]
+    record(ledger, fill_report(small_plan, Report(SCHOOL, 2568, 1, q1), tmp_path / "q1.xlsx"), t)
+    fig = consolidate_quarter(ledger, small_plan, 2568, 2)
+    assert [f.measure for f in fig.cross_quarter] == []
+    assert record_cross_quarter_problems(ledger, 2568, 2) == 0

@@ -6,6 +6,8 @@ import csv
 import hashlib
 import io
 import os
+import subprocess
+import sys
 import zipfile
 from decimal import Decimal
 
@@ -116,6 +118,21 @@ def test_same_ledger_same_bytes_and_untouched_mtime(scenario):
         assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
         core = z.read("docProps/core.xml").decode()
     assert "2025-04-17T04:00:00Z" in core  # as-of: the latest accepted file, in UTC
+
+
+def test_workbooks_written_later_in_a_process_equal_a_fresh_process(scenario, tmp_path):
+    # xlsxwriter once mutated shared workbook options: later files' styles.xml differed
+    ws, _, _ = scenario
+    fig = consolidate_quarter(ws.ledger_path, load_plan(ws.plan_file(2568)), 2568, 2)
+    first = write_rollup_workbook(fig, tmp_path / "a" / "rollup.xlsx")
+    second = write_rollup_workbook(fig, tmp_path / "b" / "rollup.xlsx")
+    target = rollup_path(ws, 2568, 2)
+    target.unlink()
+    fresh = subprocess.run([sys.executable, "-m", "pipeline", "report", "--fy", "2568",
+                            "--quarter", "2", "--workspace", str(ws.root)],
+                           capture_output=True, text=True, timeout=300)
+    assert fresh.returncode == 0, fresh.stderr
+    assert _sha(first) == _sha(second) == _sha(target)
 
 
 def test_long_data_beyond_the_limit_goes_to_csv(scenario, tmp_path):
