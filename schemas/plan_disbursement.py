@@ -11,12 +11,12 @@ class PlanDisbursementTargets(pa.DataFrameModel):
         "ไตรมาส", "Quarter", INT, required=True, unique=True, ge=1, le=4, width=10
     )
     overall_pct: Series[float] = col(
-        "เป้าเบิกจ่ายสะสม ภาพรวม (%)", "Cumulative target, overall (%)", "percent",
+        "เป้าเบิกจ่ายสะสม ภาพรวม (%)", "Cumulative target, overall (%)", PERCENT,
         required=True, ge=0, le=100, width=18,
     )
     current_pct: Series[float] = col(
-        "เป้ารายจ่ายประจำ (%)", "Cumulative target, current (%)", "percent", ge=0, le=100, width=18
+        "เป้ารายจ่ายประจำ (%)", "Cumulative target, current (%)", PERCENT, ge=0, le=100, width=18
     )
     capital_pct: Series[float] = col(
-        "เป้ารายจ่ายลงทุน (%)", "Cumulative target, capital (%)", "percent", ge=0, le=100, width=18
+        "เป้ารายจ่ายลงทุน (%)", "Cumulative target, capital (%)", PERCENT, ge=0, le=100, width=18
     )

@@ -1,6 +1,6 @@
 """The Thai fiscal calendar at its edges."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -66,8 +66,8 @@ def test_late_is_after_the_whole_due_day_in_thai_time():
     assert not fcal.is_late(datetime(2025, 1, 15, 23, 59), due)
     assert fcal.is_late(datetime(2025, 1, 16, 0, 0), due)
     # 17:30 UTC on the 15th is 00:30 on the 16th in Thailand: late
-    assert fcal.is_late(datetime(2025, 1, 15, 17, 30, tzinfo=timezone.utc), due)
-    assert not fcal.is_late(datetime(2025, 1, 15, 16, 59, tzinfo=timezone.utc), due)
+    assert fcal.is_late(datetime(2025, 1, 15, 17, 30, tzinfo=UTC), due)
+    assert not fcal.is_late(datetime(2025, 1, 15, 16, 59, tzinfo=UTC), due)
     assert not fcal.is_late(date(2025, 1, 15), due)
 
 
