@@ -23,8 +23,9 @@ sysdeps:
 demo: venv
 	$(BIN)/edurollup demo --workspace .
 
-## Set up everything and run the whole test suite.
+## Set up everything, check the code with ruff and run the whole test suite.
 test: venv sysdeps
+	$(BIN)/ruff check pipeline schemas tests bench
 	$(BIN)/python -m pytest -q
 
 lint: venv
