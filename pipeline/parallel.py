@@ -71,19 +71,24 @@ def _init(root: str, parent: int) -> None:
 def _check(items: list[tuple[str, str, str]]) -> list[tuple[str, Any, int | None] | None]:
     """Read and validate one chunk: (sha256, path, display name) -> (sha, report, year)."""
     from .read import read_workbook
-    from .run import Plans, _fiscal_year_of
+    from .run import PlanBroken, Plans, _fiscal_year_of
     from .validate import validate_workbooks
 
+    out: list[tuple[str, Any, int | None] | None] = [None] * len(items)
+    if _STATE.get("broken"):
+        return out  # a plan does not load: the run will say so on its first file
     plans = _STATE.get("plans")
     if plans is None:
         plans = _STATE["plans"] = Plans(_STATE["ws"])
     todo: list[tuple[int, Any, Any, int | None]] = []
-    out: list[tuple[str, Any, int | None] | None] = [None] * len(items)
     for i, (_sha, path, name) in enumerate(items):
         try:
             raw = read_workbook(Path(path), display_name=name)
             year = _fiscal_year_of(raw, plans)
             todo.append((i, raw, plans.get(year), year))
+        except PlanBroken:  # do not reload a broken plan for every file
+            _STATE["broken"] = True
+            return out
         except Exception:  # noqa: BLE001 - the run redoes this file itself
             continue
     try:
