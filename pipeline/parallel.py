@@ -16,8 +16,9 @@ descriptor; on Linux each asks the kernel to kill it when the run's process dies
 file (including a broken plan) makes :meth:`Prevalidator.get` return None, and the run then
 does that file itself, the old way, with the old error handling.
 
-``EDUROLLUP_WORKERS=1`` turns it off; small nights (< ``MIN_FILES`` workbooks) never start
-workers, since spawning costs ~1-2 s.
+Workers: as many as the cores by default; ``EDUROLLUP_WORKERS=N`` sets how many, ``0``
+turns them off; small nights (< ``MIN_FILES`` workbooks) never start workers, since
+spawning costs ~1-2 s.
 """
 
 from __future__ import annotations
@@ -38,15 +39,18 @@ _STATE: dict[str, Any] = {}
 
 
 def workers_wanted(n_files: int) -> int:
-    """How many worker processes to use for ``n_files`` workbooks (0 = none)."""
+    """How many worker processes to use for ``n_files`` workbooks (0 = none).
+
+    Default: as many as the cores (1,000 files on 2 cores: 34.0 s with two workers, 40.3 s
+    with one, which then is the bottleneck); ``EDUROLLUP_WORKERS`` overrides (0 = none)."""
     env = os.environ.get("EDUROLLUP_WORKERS", "").strip()
     try:
         wanted = int(env) if env else min(os.cpu_count() or 1, 8)
     except ValueError:
-        wanted = 1
-    if wanted <= 1 or n_files < MIN_FILES:
+        wanted = 0
+    if wanted < 1 or n_files < MIN_FILES or (os.cpu_count() or 1) < 2 and not env:
         return 0
-    return wanted
+    return min(wanted, 8)
 
 
 def _die_with_parent() -> None:
