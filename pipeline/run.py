@@ -262,6 +262,7 @@ class NightlyRun:
         self.n_recorded = 0
         self.n_feedback = 0
         self.archived: dict[str, Path] = {}
+        self.pre: Any = None  # parallel.Prevalidator when the night is big enough
 
     # -- 2. collect + 3. archive
     def collect(self, ledger: Any) -> list[Any]:
@@ -297,13 +298,18 @@ class NightlyRun:
         else:
             plan: Plan | None = None
             if arrival.is_workbook:
-                from .read import read_workbook
-                from .validate import validate_workbook
+                pre = self.pre.get(arrival.sha256) if self.pre is not None else None
+                if pre is not None:  # read + validated by a worker (parallel.py)
+                    report, year = pre
+                    plan = self.plans.get(year)
+                else:
+                    from .read import read_workbook
+                    from .validate import validate_workbook
 
-                raw = read_workbook(self.archived[arrival.sha256],
-                                    display_name=arrival.original_name)
-                plan = self.plans.get(_fiscal_year_of(raw, self.plans))
-                report = validate_workbook(raw, plan)
+                    raw = read_workbook(self.archived[arrival.sha256],
+                                        display_name=arrival.original_name)
+                    plan = self.plans.get(_fiscal_year_of(raw, self.plans))
+                    report = validate_workbook(raw, plan)
                 if plan is None or (report.fiscal_year and report.fiscal_year != plan.fiscal_year):
                     plan = self.plans.get(report.fiscal_year)
             decision = decide(report, arrival, plan, trusted=trusted(self.ws, arrival))
@@ -426,7 +432,7 @@ class NightlyRun:
                 from .rollup import write_quarter_rollup
 
                 record_cross_quarter_problems(ledger, fy, q)
-                path = write_quarter_rollup(self.ws, fy, q)
+                path = write_quarter_rollup(self.ws, fy, q, plan=self.plans.get(fy))
             except Exception as exc:  # keep going: other quarters, replies, the report
                 self._failed(f"roll-up {name}", exc)
                 continue
@@ -444,7 +450,7 @@ class NightlyRun:
             try:
                 from .rollup import write_annual_report
 
-                path = write_annual_report(self.ws, fy)
+                path = write_annual_report(self.ws, fy, plan=self.plans.get(fy))
             except Exception as exc:
                 self._failed(f"annual report {fy}", exc)
                 continue
@@ -469,7 +475,7 @@ class NightlyRun:
         try:
             from .status_page import write_status_page
 
-            path = write_status_page(self.ws, fy, q, datetime.now(UTC))
+            path = write_status_page(self.ws, fy, q, datetime.now(UTC), plan=self.plans.get(fy))
         except Exception as exc:
             self._failed("status page", exc)
             return
@@ -615,6 +621,17 @@ def sweep_leftovers(ws: Workspace) -> int:
     return removed
 
 
+def _prevalidator(ws: Workspace, job: NightlyRun, ledger: Any, arrivals: list[Any]) -> Any:
+    """Workers that read + validate the night's new workbooks ahead of the loop (see
+    parallel.py), or None for a small night / EDUROLLUP_WORKERS=1."""
+    from .parallel import Prevalidator, workers_wanted
+
+    todo = [(a.sha256, job.archived[a.sha256], a.original_name) for a in arrivals
+            if a.is_workbook and ledger.find_submission(a.sha256) is None]
+    workers = workers_wanted(len(todo))
+    return Prevalidator(ws.root, todo, workers) if workers else None
+
+
 def _run_locked(ws: Workspace, send: bool, quiet: bool) -> int:
     from .ledger import Ledger
 
@@ -628,6 +645,7 @@ def _run_locked(ws: Workspace, send: bool, quiet: bool) -> int:
             rep.items_new = len({a.source_path for a in arrivals})
             remaining = Counter(a.source_path for a in arrivals)
             failed_items: set[str] = set()
+            job.pre = _prevalidator(ws, job, ledger, arrivals)
             with _progress(arrivals, quiet) as bar:
                 for arrival in bar:
                     try:
@@ -652,6 +670,8 @@ def _run_locked(ws: Workspace, send: bool, quiet: bool) -> int:
                     if remaining[arrival.source_path] == 0 and \
                             arrival.source_path not in failed_items:
                         ledger.mark_item(*arrival.item_key)
+            if job.pre is not None:
+                job.pre.close()
             keys = job.rollups(ledger)
             job.status_page(keys)
             written = job.replies(ledger)
@@ -673,6 +693,9 @@ def _run_locked(ws: Workspace, send: bool, quiet: bool) -> int:
         click.echo(f"การประมวลผลล้มเหลว (the run failed): {type(exc).__name__}: {exc}\n"
                    f"ดูรายละเอียดใน (details in) {ws.log_dir / 'run.log'}", err=True)
         return EXIT_FAILED
+    finally:
+        if job.pre is not None:  # a failed night must not leave workers behind
+            job.pre.close()
     if not quiet or rep.busy:
         click.echo(_summary(rep))
     if rep.failures:
