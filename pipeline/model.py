@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
+if TYPE_CHECKING:  # annotations only: an idle nightly run never imports pandas (~1 s)
+    import pandas as pd
 
 Severity = Literal["error", "warning"]
 
