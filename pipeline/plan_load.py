@@ -25,11 +25,18 @@ from .model import Problem, SheetFrame
 from .normalise import Bad, clean_text, norm_key, normalise_workbook, split_emails
 from .plan import ALL_AGENCY_TYPES, Agency, DisbursementTarget, Indicator, Plan, Strategy
 from .read import read_workbook
+from .safety import Limits
 
 SPECS: dict[str, SheetSpec] = {s.key: s for s in PLAN_SHEETS}
 _ALL_WORDS = {norm_key(ALL_AGENCY_TYPES), "all", "ทุกประเภท", "ทั้งหมด (all)"}
 _TYPE_LOOKUP = {norm_key(t): c.key for c in AGENCY_TYPES for t in (c.key, c.th, c.en)}
 _LIST_SPLIT = re.compile(r"\s*[,;\n]\s*")  # not "/": labels such as "สำนักงาน/หน่วยงานอื่น" hold one
+
+
+# The plan is the office's own workbook, not a stranger's: a registry of 30,000 agencies
+# (x 7 columns = 210,000 cells) must load, so its sheets may hold 10x a submission's
+# cells, and reading it may take longer than one submission's 30 s.
+PLAN_LIMITS = Limits(max_cells=2_000_000, max_seconds=300.0)
 
 
 class PlanError(Exception):
@@ -122,7 +129,7 @@ class _Checker:
     def run(self) -> Plan | None:
         from .validate import schema_problems
 
-        raw = read_workbook(self.path, sheets=PLAN_SHEETS)
+        raw = read_workbook(self.path, sheets=PLAN_SHEETS, limits=PLAN_LIMITS)
         self.problems.extend(raw.problems)
         if any(p.is_error and p.code.startswith("file.") for p in raw.problems):
             return None
