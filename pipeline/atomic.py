@@ -8,6 +8,7 @@ unchanged night leaves the outbox untouched (same mtime).
 from __future__ import annotations
 
 import contextlib
+import filecmp
 import os
 import tempfile
 from collections.abc import Iterator
@@ -49,7 +50,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
         yield tmp
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
-        if target.exists() and target.read_bytes() == tmp.read_bytes():
+        if target.exists() and filecmp.cmp(target, tmp, shallow=False):  # sizes, then chunks
             tmp.unlink()
             return
         os.replace(tmp, target)
