@@ -48,6 +48,18 @@ class Problem:
         return self.sheet or ""
 
 
+def unique_problems(problems: list[Problem]) -> list[Problem]:
+    """Drop repeats of one rule at one cell with one value (two checks may see the same fault)."""
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for p in problems:
+        key = (p.code, p.sheet, p.cell, p.value)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
+
+
 @dataclass
 class RawCell:
     """A cell as read, before any cleaning: the value, where it is, and its formula if any."""

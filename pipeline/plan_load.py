@@ -21,7 +21,7 @@ from schemas import PLAN_SHEETS, SheetSpec
 from schemas.choices import AGENCY_TYPES
 
 from . import catalog
-from .model import Problem, SheetFrame
+from .model import Problem, SheetFrame, unique_problems
 from .normalise import Bad, clean_text, norm_key, normalise_workbook, split_emails
 from .plan import ALL_AGENCY_TYPES, Agency, DisbursementTarget, Indicator, Plan, Strategy
 from .read import read_workbook
@@ -257,17 +257,6 @@ def _num(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else str(v)
 
 
-def _dedupe(problems: list[Problem]) -> list[Problem]:
-    seen: set[tuple[Any, ...]] = set()
-    out = []
-    for p in problems:
-        key = (p.code, p.sheet, p.cell, p.value)
-        if key not in seen:
-            seen.add(key)
-            out.append(p)
-    return out
-
-
 def _load(path: Path) -> tuple[Plan | None, list[Problem]]:
     checker = _Checker(Path(path))
     try:
@@ -276,7 +265,7 @@ def _load(path: Path) -> tuple[Plan | None, list[Problem]]:
         checker.problems.append(catalog.problem(
             "file.unreadable", file=checker.file, detail=f"{type(exc).__name__}: {exc}"[:300]))
         plan = None
-    return plan, _dedupe(checker.problems)
+    return plan, unique_problems(checker.problems)
 
 
 def check_plan(path: Path) -> list[Problem]:

@@ -46,8 +46,9 @@ from schemas._base import (
 )
 from schemas.choices import FIXED_CHOICES
 
+from . import calendar as fcal
 from . import catalog
-from .model import FileReport, Problem, RawWorkbook, SheetFrame
+from .model import FileReport, Problem, RawWorkbook, SheetFrame, unique_problems
 from .plan import Plan
 from .workspace import Workspace
 
@@ -851,7 +852,7 @@ def _finish(job: _Job) -> FileReport:
         except Exception as exc:  # noqa: BLE001
             _fail(job, exc)
             rep.budget = rep.indicators = None
-    rep.problems = sorted(_dedupe(problems), key=_reading_order)
+    rep.problems = sorted(unique_problems(problems), key=_reading_order)
     return rep
 
 
@@ -882,20 +883,7 @@ def _cells_of(sf: SheetFrame, problems: list[Problem]) -> set[tuple[str, int]]:
     return out
 
 
-def _dedupe(problems: list[Problem]) -> list[Problem]:
-    seen: set[tuple[Any, ...]] = set()
-    out = []
-    for p in problems:
-        key = (p.code, p.sheet, p.cell, p.value)
-        if key not in seen:
-            seen.add(key)
-            out.append(p)
-    return out
-
-
 # ---- files on disk --------------------------------------------------------------------------
-_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
-
 
 def _year_of(raw: RawWorkbook) -> int | None:
     """The report's fiscal year before normalising: the stamp's, else the cover cell's."""
@@ -908,7 +896,7 @@ def _year_of(raw: RawWorkbook) -> int | None:
     for _row, cells in cover.rows:
         cell = cells.get("fiscal_year")
         if cell is not None and cell.value is not None:
-            text = str(cell.value).translate(_THAI_DIGITS)
+            text = fcal.to_arabic_digits(str(cell.value))
             m = re.search(r"\d{4}", text)
             return int(m.group(0)) if m else None
     return None
