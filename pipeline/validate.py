@@ -885,6 +885,7 @@ def _cells_of(sf: SheetFrame, problems: list[Problem]) -> set[tuple[str, int]]:
 
 # ---- files on disk --------------------------------------------------------------------------
 
+
 def _year_of(raw: RawWorkbook) -> int | None:
     """The report's fiscal year before normalising: the stamp's, else the cover cell's."""
     year = _to_int((raw.stamp or {}).get("fiscal_year"))
