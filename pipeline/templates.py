@@ -64,20 +64,27 @@ def stamp_checksum(values: dict[str, str]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def template_id(plan: Plan, agency_code: str, quarter: int) -> str:
-    return f"EDR-{plan.fiscal_year}-Q{quarter}-{agency_code}-{plan.fingerprint[:8]}"
+def template_id(plan: Plan, agency_code: str, quarter: int,
+                fingerprint: str | None = None) -> str:
+    return f"EDR-{plan.fiscal_year}-Q{quarter}-{agency_code}-{(fingerprint or plan.fingerprint)[:8]}"
 
 
-def stamp_values(plan: Plan, agency: Agency, quarter: int) -> dict[str, str]:
-    """Everything the validator needs to recognise the template, as text."""
+def stamp_values(plan: Plan, agency: Agency, quarter: int,
+                 fingerprint: str | None = None) -> dict[str, str]:
+    """Everything the validator needs to recognise the template, as text.
+
+    ``fingerprint`` is ``plan.fingerprint`` when the caller already has it: it hashes the
+    whole plan (0.6 s at 30,000 agencies), so ``write_templates`` computes it once.
+    """
+    fingerprint = fingerprint or plan.fingerprint
     locked = [[i.code, i.target] for i in plan.indicators_for(agency)]
     values = {
-        "template_id": template_id(plan, agency.code, quarter),
+        "template_id": template_id(plan, agency.code, quarter, fingerprint),
         "schema_version": schemas.SCHEMA_VERSION,
         "agency_code": agency.code,
         "fiscal_year": str(plan.fiscal_year),
         "quarter": str(quarter),
-        "plan_fingerprint": plan.fingerprint,
+        "plan_fingerprint": fingerprint,
         "locked_indicators": json.dumps(locked, ensure_ascii=False, separators=(",", ":")),
     }
     values[CHECKSUM_KEY] = stamp_checksum(values)
@@ -275,7 +282,8 @@ def _write_stamp(ws: Worksheet, values: dict[str, str]) -> None:
     ws.protection.sheet = True
 
 
-def build_template(plan: Plan, agency_code: str, quarter: int) -> Workbook:
+def build_template(plan: Plan, agency_code: str, quarter: int,
+                   fingerprint: str | None = None) -> Workbook:
     """The workbook one agency fills in for one quarter (not yet saved)."""
     if quarter not in (1, 2, 3, 4):
         raise ValueError(f"quarter must be 1-4, got {quarter!r}")
@@ -293,7 +301,7 @@ def build_template(plan: Plan, agency_code: str, quarter: int) -> Workbook:
     _write_budget(budget, plan, lists)
     _heading(indicators, schemas.INDICATORS, agency, plan, quarter)
     _write_indicators(indicators, plan, agency)
-    _write_stamp(stamp, stamp_values(plan, agency, quarter))
+    _write_stamp(stamp, stamp_values(plan, agency, quarter, fingerprint))
 
     for ws in (cover, budget, indicators, lists.ws):
         _protect(ws)
@@ -307,8 +315,9 @@ def write_templates(plan: Plan, quarter: int, codes: list[str], out_dir: Path) -
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
+    fingerprint = plan.fingerprint
     for code in codes:
         path = out_dir / template_filename(plan, plan.agencies[code], quarter)
-        xs.save_workbook(build_template(plan, code, quarter), path)
+        xs.save_workbook(build_template(plan, code, quarter, fingerprint), path)
         paths.append(path)
     return paths
