@@ -117,6 +117,9 @@ class SheetFrame:
     unparsed: set[tuple[str, int]] = field(default_factory=set)
     # forms (cover, plan settings): field -> full A1 cell, since each field has its own row
     field_cells: dict[str, str] = field(default_factory=dict)
+    # the same columns as plain lists (field -> values, "_row" -> rows; None for a blank),
+    # when the normaliser kept them: validation reads these instead of the frame
+    values: dict[str, list[Any]] | None = None
 
     def cell(self, field_name: str, row: int) -> str:
         if field_name in self.field_cells:
