@@ -221,6 +221,8 @@ def _pandera_schema(spec: SheetSpec, fields: tuple[str, ...],
         checks = list(base.checks)
         if cs.choices and cs.choices in allowed_by_list:
             checks.append(pa.Check.isin(list(allowed_by_list[cs.choices])))
+        if not checks and base.nullable:
+            continue  # nothing to check: pandera would only spend time on it
         columns[cs.name] = pa.Column(None, checks=checks, nullable=base.nullable,
                                      required=False)
     return pa.DataFrameSchema(columns, strict=False)
@@ -327,26 +329,27 @@ def schema_problems_many(items: list[tuple[SheetFrame, str]], spec: SheetSpec,
                     skipped[f].append(False)
     if not item_col:
         return result
-    big_cols: dict[str, Any] = {}
-    for f in fields:
-        kind = kinds[f]
-        if kind in (MONEY, INT):
-            big_cols[f] = pd.array([None if v is None else int(v) for v in data[f]], dtype="Int64")
-        elif kind in (NUMBER, PERCENT):
-            big_cols[f] = pd.array([None if v is None else float(v) for v in data[f]],
-                                   dtype="Float64")
-        else:
-            big_cols[f] = pd.Series(data[f], dtype=object)
-    big = pd.DataFrame(big_cols)
     allowed = tuple(sorted(
         (name, tuple(_choice_key(c) for c in values)) for name, values in choices.items()
         if any(by_name[f].choices == name for f in fields)))
     schema = _pandera_schema(spec, tuple(fields), allowed)
+    checked = [f for f in fields if f in schema.columns]  # columns without checks are left out
+    arrays: list[Any] = []
+    for f in checked:
+        kind = kinds[f]
+        if kind in (MONEY, INT):
+            arrays.append(_int64([None if v is None else int(v) for v in data[f]]))
+        elif kind in (NUMBER, PERCENT):
+            arrays.append(_float64([None if v is None else float(v) for v in data[f]]))
+        else:
+            arrays.append(_objects(data[f]))
     failures: list[dict[str, Any]] = []
-    try:
-        schema.validate(big, lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        failures = exc.failure_cases.to_dict("records")
+    if checked:
+        big = _frame_of(checked, arrays, len(item_col))
+        try:
+            schema.validate(big, lazy=True)
+        except pa.errors.SchemaErrors as exc:
+            failures = exc.failure_cases.to_dict("records")
     for rec in failures:
         f = rec.get("column")
         idx = rec.get("index")
@@ -716,7 +719,7 @@ def _clean_budget(sf: SheetFrame) -> pd.DataFrame:
         clean = values.get(c.name) or [None] * n
         names.append(c.name)
         if c.kind == MONEY:
-            arrays.append(pd.array([None if v is None else int(v) for v in clean], dtype="Int64"))
+            arrays.append(_int64([None if v is None else int(v) for v in clean]))
         elif c.name == "strategy":  # without a plan an unrecognised label stays text
             strategy = [_int_or_same(v) for v in clean]
             if n and all(isinstance(v, int) for v in strategy):
@@ -728,6 +731,24 @@ def _clean_budget(sf: SheetFrame) -> pd.DataFrame:
     names.append("_row")
     arrays.append(np.array(values["_row"], dtype="int64"))
     return _frame_of(names, arrays, n)
+
+
+def _int64(values: list[int | None]) -> Any:
+    """pd.array(values, dtype="Int64") without its type inference (~5x faster)."""
+    try:
+        mask = np.array([v is None for v in values], dtype=bool)
+        data = np.array([0 if v is None else v for v in values], dtype=np.int64)
+    except (OverflowError, TypeError, ValueError):
+        return pd.array(values, dtype="Int64")
+    return pd.arrays.IntegerArray(data, mask)
+
+
+def _float64(values: list[float | None]) -> Any:
+    """pd.array(values, dtype="Float64") without its type inference (NaN is NA there too)."""
+    mask = np.array([v is None or v != v for v in values], dtype=bool)
+    data = np.array([0.0 if m else v for v, m in zip(values, mask, strict=True)],
+                    dtype=np.float64)
+    return pd.arrays.FloatingArray(data, mask)
 
 
 def _objects(values: list[Any]) -> np.ndarray:
