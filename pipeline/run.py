@@ -271,12 +271,14 @@ class NightlyRun:
         from . import archive, collect
 
         arrivals = []
+        batch = archive.Batch(self.ws)  # no fsync per original: one sync below
         for a in collect.iter_arrivals(self.ws, seen=ledger.seen_item):
-            self.archived[a.sha256] = archive.store(self.ws, a.sha256, a.data, a.suffix)
+            self.archived[a.sha256] = archive.store(self.ws, a.sha256, a.data, a.suffix, batch)
             a.data = b""  # from here on the archived copy is read: memory stays flat
             arrivals.append(a)
             self.n_archived += 1
             _hook("after-archive", self.n_archived)
+        batch.sync()  # every original durable before the ledger refers to any of them
         _hook("after-collect")
         return arrivals
 

@@ -96,3 +96,40 @@ def test_dropped_then_emailed_is_one_submission_two_arrivals(tmp_path, small_pla
 
         assert process(ws, ledger, small_plan) == []  # a rerun: nothing new, nothing recorded
         assert len(ledger.arrivals()) == 2
+
+
+def test_a_batch_stores_once_without_fsync_per_file_then_syncs(tmp_path, monkeypatch):
+    """A night's originals go through archive.Batch: the same bytes under two names are kept
+    once, nothing is fsynced per file, one sync makes the batch durable, and a short copy
+    left by a power cut before that sync is written again by the next run."""
+    import hashlib
+
+    from pipeline import atomic
+
+    ws = Workspace(tmp_path)
+    ws.ensure()
+    fsyncs: list[int] = []
+    syncs: list[Path] = []
+    monkeypatch.setattr(atomic.os, "fsync", lambda fd: fsyncs.append(fd))
+    monkeypatch.setattr(archive, "sync_filesystem", lambda path: syncs.append(path))
+    one, two = b"PK\x03\x04 one" * 100, b"PK\x03\x04 two" * 100
+    sha1, sha2 = hashlib.sha256(one).hexdigest(), hashlib.sha256(two).hexdigest()
+
+    batch = archive.Batch(ws)
+    p1 = archive.store(ws, sha1, one, ".xlsx", batch)
+    assert archive.store(ws, sha1, one, ".XLS", batch) == p1  # same bytes, another name
+    p2 = archive.store(ws, sha2, two, "", batch)
+    assert fsyncs == [] and syncs == []
+    batch.sync()
+    assert syncs == [ws.archive] and batch.pending == 0
+    batch.sync()  # nothing new: no second sync
+    assert syncs == [ws.archive]
+    assert sorted(p.name for p in ws.archive.rglob("*") if p.is_file()) == sorted(
+        [f"{sha1}.xlsx", sha2])
+    assert p1.read_bytes() == one and p2.read_bytes() == two
+    assert archive.find(ws, sha1) == p1 and archive.find(ws, sha2) == p2
+
+    p1.write_bytes(b"")  # what a power cut before the sync may leave
+    again = archive.Batch(ws)
+    assert archive.store(ws, sha1, one, ".xlsx", again) == p1
+    assert p1.read_bytes() == one and again.pending == 1
