@@ -404,14 +404,19 @@ class NightlyRun:
     def save_digests(self, digests: dict[str, str]) -> None:
         write_text_atomic(self._digests_path(), json.dumps(digests, indent=1, sort_keys=True))
 
-    def rollups(self, ledger: Any) -> dict[str, str]:
-        """Rebuild the roll-ups whose inputs changed; returns every period's key.
+    def rollups(self, ledger: Any) -> tuple[dict[str, str], dict]:
+        """Rebuild the roll-ups whose inputs changed; returns every period's key and the
+        quarters consolidated on the way ((fy, q) -> QuarterFigures, for the status page).
 
+        Each quarter is consolidated once (after its cross-quarter problems are recorded)
+        and its figures go to the quarter roll-up, the annual report and the status page;
+        only the latest fiscal year's quarters are kept (memory at 30,000 agencies).
         consolidate/rollup are imported only when something must be rebuilt: an idle night
         stays near-instant."""
         digests = self.load_digests()
         keys: dict[str, str] = {}
         years: dict[int, list[str]] = {}
+        figures: dict = {}
         plan_sha = {fy: _file_sha(self.ws.plan_file(fy)) for fy in self.plans.years()}
         for fy, q in ledger.periods():
             if fy not in plan_sha:
@@ -429,12 +434,15 @@ class NightlyRun:
             years.setdefault(fy, []).append(key)
             if digests.get(name) == key and ws_has(self.ws.rollup_dir(fy, q)):
                 continue
+            for old in [k for k in figures if k[0] != fy]:
+                del figures[old]
             try:
                 from .consolidate import record_cross_quarter_problems
                 from .rollup import write_quarter_rollup
 
                 record_cross_quarter_problems(ledger, fy, q)
-                path = write_quarter_rollup(self.ws, fy, q, plan=self.plans.get(fy))
+                path = write_quarter_rollup(self.ws, fy, q, plan=self.plans.get(fy),
+                                            figures=figures)
             except Exception as exc:  # keep going: other quarters, replies, the report
                 self._failed(f"roll-up {name}", exc)
                 continue
@@ -452,7 +460,8 @@ class NightlyRun:
             try:
                 from .rollup import write_annual_report
 
-                path = write_annual_report(self.ws, fy, plan=self.plans.get(fy))
+                path = write_annual_report(self.ws, fy, plan=self.plans.get(fy),
+                                           figures=figures)
             except Exception as exc:
                 self._failed(f"annual report {fy}", exc)
                 continue
@@ -460,27 +469,36 @@ class NightlyRun:
             digests[name] = key
             self.save_digests(digests)
         _hook("after-rollup")
-        return keys
+        return keys, figures
 
-    def status_page(self, keys: dict[str, str]) -> None:
-        """The status page of the latest quarter, rewritten only when a roll-up key moved."""
+    def status_page(self, keys: dict[str, str], figures: dict | None = None) -> None:
+        """The status page of the latest quarter, rewritten only when a roll-up key moved;
+        ``figures``: the quarters rollups() consolidated (dropped here, they are large)."""
         quarters = sorted((int(k.split("-Q")[0]), int(k.split("-Q")[1]))
                           for k in keys if "-Q" in k)
         if not quarters:
+            if figures:
+                figures.clear()
             return
         fy, q = quarters[-1]
         key = hashlib.sha256(json.dumps(keys, sort_keys=True).encode()).hexdigest()[:16]
         digests = self.load_digests()
         target = self.ws.outbox / "status.html"
         if digests.get("status-page") == key and target.exists():
+            if figures:
+                figures.clear()
             return
         try:
             from .status_page import write_status_page
 
-            path = write_status_page(self.ws, fy, q, datetime.now(UTC), plan=self.plans.get(fy))
+            path = write_status_page(self.ws, fy, q, datetime.now(UTC), plan=self.plans.get(fy),
+                                     figures=figures)
         except Exception as exc:
             self._failed("status page", exc)
             return
+        finally:
+            if figures:
+                figures.clear()
         self.report.status_page = _rel(self.ws, Path(path), self.ws.outbox)
         digests["status-page"] = key
         self.save_digests(digests)
@@ -674,8 +692,8 @@ def _run_locked(ws: Workspace, send: bool, quiet: bool) -> int:
                         ledger.mark_item(*arrival.item_key)
             if job.pre is not None:
                 job.pre.close()
-            keys = job.rollups(ledger)
-            job.status_page(keys)
+            keys, figures = job.rollups(ledger)
+            job.status_page(keys, figures)
             written = job.replies(ledger)
             for f in rep.files:
                 f.reply = written.get(f.sha256) if f.action != "ignored" else None

@@ -15,9 +15,9 @@ from urllib.parse import quote
 
 from . import calendar as fcal
 from .atomic import write_text_atomic
-from .consolidate import STATE_LABELS, QuarterFigures, blank, choice_label, consolidate_quarter
+from .consolidate import STATE_LABELS, QuarterFigures, blank, choice_label, plan_fingerprint
 from .plan import Plan
-from .rollup import be_datetime, be_received, rollup_path
+from .rollup import Figures, be_datetime, be_received, quarter_figures, rollup_path
 from .workspace import Workspace
 
 CSS = """
@@ -57,13 +57,14 @@ def _href(feedback_path: str | None) -> str | None:
 
 
 def write_status_page(ws: Workspace, fy: int, quarter: int, run_time: datetime,
-                      plan: Plan | None = None) -> Path:
-    """Write outbox/status.html for the quarter; unchanged content is not rewritten."""
+                      plan: Plan | None = None, figures: Figures | None = None) -> Path:
+    """Write outbox/status.html for the quarter; unchanged content is not rewritten.
+    ``figures``: the night's consolidated quarters (rollup.quarter_figures)."""
     if plan is None:
         from .plan_load import load_plan
 
         plan = load_plan(ws.plan_file(fy))
-    fig = consolidate_quarter(ws.ledger_path, plan, fy, quarter)
+    fig = quarter_figures(ws, plan, fy, quarter, figures)
     target = ws.outbox / "status.html"
     rollup = rollup_path(ws, fy, quarter)
     write_text_atomic(target, render_status_page(fig, run_time, rollup.relative_to(ws.outbox)
@@ -173,6 +174,6 @@ def render_status_page(fig: QuarterFigures, run_time: datetime,
           f"<td>{contact}</td></tr>")
     w("</table>")
     w(f"<p class=\"foot\">ข้อมูล ณ (as of) {_e(be_datetime(fig.as_of))} · "
-      f"รหัสแผน (plan) {_e(plan.fingerprint)} · Edu Roll-up</p>")
+      f"รหัสแผน (plan) {_e(plan_fingerprint(plan))} · Edu Roll-up</p>")
     w("</body></html>\n")
     return "\n".join(out)
