@@ -464,21 +464,30 @@ class _Reader:
                 self.missing_column(spec, name, c, raw.header_row)
         raw.extra_columns = [str(v).strip() for i, v in enumerate(header)
                              if i not in matches and not _blank(v)]
-        formulas = self.formulas.get(name, {})
-        if name in self.errors:
-            formulas = {**self.errors[name], **formulas}
+        sheet_formulas = self.formulas.get(name, {})
+        sheet_errors = self.errors.get(name, {})
+        formulas = {**sheet_errors, **sheet_formulas} if sheet_errors else sheet_formulas
         key_field = columns[0].name
         special_rows = {int(_DIGITS.search(ref).group()) for ref in formulas}
+        fields = [(f, col0, col_letter(col0)) for f, col0 in field_cols.items()]
         for row0 in range(header0 + 1, len(grid)):
             values = grid[row0]
-            if values.count("") == len(values) and row0 + 1 not in special_rows:
+            width = len(values)
+            if values.count("") == width and row0 + 1 not in special_rows:
                 continue  # an empty (perhaps formatted) row: the common case, decided in C
+            row_text = str(row0 + 1)
             cells: dict[str, RawCell] = {}
-            for field_name, col0 in field_cols.items():
-                v = values[col0] if col0 < len(values) else None
-                if _blank(v) and f"{col_letter(col0)}{row0 + 1}" not in formulas:
-                    continue
-                cells[field_name] = self.cell(name, row0, col0, v)
+            for field_name, col0, letter in fields:
+                v = values[col0] if col0 < width else None
+                ref = letter + row_text
+                if v is None or v == "" or (isinstance(v, str) and _blank(v)):
+                    if ref not in formulas:
+                        continue
+                    if v == "":  # calamine shows error cells as empty: show the error
+                        v = sheet_errors.get(ref)
+                f = sheet_formulas.get(ref)
+                cells[field_name] = (RawCell(v, ref) if f is None else
+                                     RawCell(v, ref, formula=f[0], has_cached_value=f[1]))
             if not cells:
                 continue
             if key_field not in cells and _is_total_row(cells):
