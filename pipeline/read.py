@@ -147,13 +147,19 @@ def _attrs(tag_body: str) -> dict[str, str]:
             for k, v in _ATTR_RE.findall(tag_body)}
 
 
-def xlsx_sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> zip member of its XML, from workbook.xml and its relationships."""
+def xlsx_sheet_parts(zf: zipfile.ZipFile, members: dict[str, bytes] | None = None
+                     ) -> dict[str, str]:
+    """Sheet name -> zip member of its XML, from workbook.xml and its relationships
+    (the bytes read are left in ``members`` when given, so they are inflated once)."""
+    members = {} if members is None else members
     try:
-        wb_xml = read_member(zf, "xl/workbook.xml").decode("utf-8", "replace")
-        rels_xml = read_member(zf, "xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+        for name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
+            if name not in members:
+                members[name] = read_member(zf, name)
     except KeyError:
         return {}
+    wb_xml = members["xl/workbook.xml"].decode("utf-8", "replace")
+    rels_xml = members["xl/_rels/workbook.xml.rels"].decode("utf-8", "replace")
     targets = {}
     for body in _REL_TAG_RE.findall(rels_xml):
         a = _attrs(body)
@@ -169,15 +175,19 @@ def xlsx_sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
-def xlsx_formulas(sheet_xml: bytes, refless: bool | None = None) -> dict[str, tuple[str, bool]]:
+def xlsx_formulas(sheet_xml: bytes, refless: bool | None = None,
+                  ns: bool | None = None) -> dict[str, tuple[str, bool]]:
     """A1 -> (formula text, has cached value) for every formula cell of a sheet part.
-    Cells written without their reference cannot be placed cheaply: not detected."""
+    Cells written without their reference cannot be placed cheaply: not detected.
+    ``refless`` / ``ns`` (cells spelt with a namespace prefix): when already known."""
     found: dict[str, tuple[str, bool]] = {}
     if refless is None:
         refless = _CELL_WITHOUT_REF.search(sheet_xml) is not None
     if refless or not _F_START.search(sheet_xml):
         return found
-    if b":c " not in sheet_xml:  # the usual spelling: one C-level pass
+    if ns is None:
+        ns = b":c " in sheet_xml
+    if not ns:  # the usual spelling: one C-level pass
         for ref, _f_tag, f_text, v_tag in _CELL_F_FAST.findall(sheet_xml):
             text = html.unescape(f_text.decode("utf-8", "replace"))
             cached = v_tag.startswith(b"<v>")
@@ -246,13 +256,16 @@ _FAR_REF = re.compile(rb'r="(?:[A-Z]{2,3}[0-9]|[A-Z][0-9]{4,})')
 _CELL_WITHOUT_REF = re.compile(rb'<c(?:>| (?!r="))')
 
 
-def xlsx_area_bound(sheet_xml: bytes, max_cells: int, refless: bool | None = None) -> int:
+def xlsx_area_bound(sheet_xml: bytes, max_cells: int, refless: bool | None = None,
+                    ns: bool | None = None) -> int:
     """An upper bound of the used area, cheap for ordinary sheets: when every cell
     starts with its reference and none is past column Z or row 999, the area is at most
     999 x 26 without looking at each cell; otherwise the exact scan decides."""
     if refless is None:
         refless = _CELL_WITHOUT_REF.search(sheet_xml) is not None
-    if (not refless and b":c " not in sheet_xml and 999 * 26 <= max_cells
+    if ns is None:
+        ns = b":c " in sheet_xml
+    if (not refless and not ns and 999 * 26 <= max_cells
             and not _FAR_REF.search(sheet_xml)):
         return 999 * 26 if b"<c " in sheet_xml else 0
     return xlsx_used_cells(sheet_xml)[0]
@@ -307,10 +320,11 @@ class _Reader:
         if insp.fatal:
             return
         if insp.zip is not None and insp.format in ("xlsx", "xlsm"):
-            self.parts = xlsx_sheet_parts(insp.zip)
+            members: dict[str, bytes] = {}
+            self.parts = xlsx_sheet_parts(insp.zip, members)
             common = ["xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/sharedStrings.xml",
                       "xl/styles.xml"]
-            problems = check_xml_parts(insp.zip, common, self.file)
+            problems = check_xml_parts(insp.zip, common, self.file, members)
             if problems:
                 self.wb.problems.extend(problems)
                 return
@@ -353,11 +367,12 @@ class _Reader:
             if xml_is_hostile(xml):
                 self.fail("file.hostile-xml", detail=f"DOCTYPE/ENTITY in {part}")
             refless = _CELL_WITHOUT_REF.search(xml) is not None
-            area = xlsx_area_bound(xml, self.limits.max_cells, refless)
+            ns = b":c " in xml
+            area = xlsx_area_bound(xml, self.limits.max_cells, refless, ns)
             if area > self.limits.max_cells:
                 self.fail("file.too-many-cells",
                           detail=f"{name}: {area:,} > {self.limits.max_cells:,}")
-            self.formulas[name] = xlsx_formulas(xml, refless)
+            self.formulas[name] = xlsx_formulas(xml, refless, ns)
             if b't="e"' in xml:
                 self.errors[name] = xlsx_error_cells(xml)
 

@@ -219,11 +219,17 @@ def xml_is_hostile(part: bytes) -> bool:
     return any(marker in part for marker in _DTD_MARKERS)
 
 
-def check_xml_parts(zf: zipfile.ZipFile, names: list[str], file: str) -> list[Problem]:
-    """file.hostile-xml when any of the named parts carries a DOCTYPE/ENTITY."""
+def check_xml_parts(zf: zipfile.ZipFile, names: list[str], file: str,
+                    members: dict[str, bytes] | None = None) -> list[Problem]:
+    """file.hostile-xml when any of the named parts carries a DOCTYPE/ENTITY
+    (``members``: parts already inflated, by name)."""
     present = set(zf.namelist())
+    members = members or {}
     for name in names:
-        if name in present and xml_is_hostile(read_member(zf, name)):
+        if name not in present:
+            continue
+        part = members[name] if name in members else read_member(zf, name)
+        if xml_is_hostile(part):
             return [_problem("file.hostile-xml", file, detail=f"DOCTYPE/ENTITY in {name}")]
     return []
 
