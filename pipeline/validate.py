@@ -63,6 +63,7 @@ EXTRA_UNIQUE: dict[str, tuple[str, ...]] = {"budget": ("project_code",)}
 
 _EMAIL_RE = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 _NUMERIC_KINDS = {MONEY, INT, NUMBER, PERCENT}
+_TYPED_KINDS = _NUMERIC_KINDS | {DATE, EMAIL, EMAILS}  # kinds _type_check looks into
 FILE_COLUMN = "_file"  # tags each row with its file when frames of many files are checked
 
 
@@ -309,24 +310,31 @@ def schema_problems_many(items: list[tuple[SheetFrame, str]], spec: SheetSpec,
                 skipped[f] += [True] * len(rows)
                 continue
             kind = kinds[f]
+            textual = kind not in _TYPED_KINDS  # text, code, choice: only a length limit
+            unparsed = sf.unparsed
+            col_data, col_skipped = data[f], skipped[f]
             for row, v in zip(rows, values[f], strict=True):
-                if (f, row) in sf.unparsed:
-                    data[f].append(None)
-                    skipped[f].append(True)
+                if unparsed and (f, row) in unparsed:
+                    col_data.append(None)
+                    col_skipped.append(True)
                     continue
-                if _is_missing(v):
-                    data[f].append(None)
-                    skipped[f].append(False)
+                if v is None or _is_missing(v):
+                    col_data.append(None)
+                    col_skipped.append(False)
+                    continue
+                if textual and type(v) is str and len(v) <= TEXT_MAX_CHARS:
+                    col_data.append(v)  # what _type_check would say, without the call
+                    col_skipped.append(False)
                     continue
                 code, checked = _type_check(v, kind)
                 if code:
                     found[(n, f, row)] = _make(code, sf, spec, file, f, row, v, kind,
                                                detail=f"> {TEXT_MAX_CHARS}")
-                    data[f].append(None)
-                    skipped[f].append(True)
+                    col_data.append(None)
+                    col_skipped.append(True)
                 else:
-                    data[f].append(checked)
-                    skipped[f].append(False)
+                    col_data.append(checked)
+                    col_skipped.append(False)
     if not item_col:
         return result
     allowed = tuple(sorted(
@@ -733,6 +741,14 @@ def _clean_budget(sf: SheetFrame) -> pd.DataFrame:
     return _frame_of(names, arrays, n)
 
 
+@lru_cache(maxsize=64)
+def _columns_index(names: tuple[str, ...]) -> pd.Index:
+    """Column labels as an Index, made once per column list (building one infers its
+    dtype each time); each frame gets a shallow copy, so a frame's ``columns.name`` stays
+    its own."""
+    return pd.Index(list(names))
+
+
 def _int64(values: list[int | None]) -> Any:
     """pd.array(values, dtype="Int64") without its type inference (~5x faster)."""
     try:
@@ -761,8 +777,8 @@ def _frame_of(names: list[str], arrays: list[Any], n: int) -> pd.DataFrame:
     """A frame from ready columns in one step (pd.DataFrame(dict) costs ~1 ms a frame)."""
     index = pd.RangeIndex(n)
     try:
-        return pd.DataFrame._from_arrays(arrays, columns=pd.Index(names), index=index,
-                                         verify_integrity=False)
+        return pd.DataFrame._from_arrays(arrays, columns=_columns_index(tuple(names)).copy(),
+                                         index=index, verify_integrity=False)
     except (AttributeError, TypeError):  # pragma: no cover - a future pandas without it
         return pd.DataFrame({name: pd.Series(a, index=index, copy=False)
                              for name, a in zip(names, arrays, strict=True)}, index=index)
