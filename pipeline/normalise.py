@@ -98,14 +98,25 @@ def clean_text(value: Any) -> str | None:
         s = value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
     elif isinstance(value, date):
         s = value.isoformat()
+    elif type(value) is str:
+        if value.isascii():
+            return value.strip() or None
+        # the same labels, names and choices come back in every file of a night
+        return _clean_unicode(value) if len(value) < 200 else _clean_unicode.__wrapped__(value)
     else:
         s = str(value)
     if not s.isascii():  # the slow path only for text that can hold NBSP or zero-width
-        s = unicodedata.normalize("NFC", s)
-        if _INVISIBLE_RE.search(s):
-            s = _INVISIBLE_RE.sub("", s)
-        s = s.replace("\xa0", " ")
+        return _clean_unicode.__wrapped__(s)
     s = s.strip()
+    return s or None
+
+
+@functools.lru_cache(maxsize=8192)
+def _clean_unicode(s: str) -> str | None:
+    s = unicodedata.normalize("NFC", s)
+    if _INVISIBLE_RE.search(s):
+        s = _INVISIBLE_RE.sub("", s)
+    s = s.replace("\xa0", " ").strip()
     return s or None
 
 
