@@ -321,13 +321,25 @@ def indicator_table(plan: Plan, results: pd.DataFrame,
     if previous is not None and len(previous):
         for code, grp in previous.dropna(subset=["result"]).groupby("indicator_code"):
             prev_by_code[str(code)] = [float(v) for v in grp["result"]]
-    agencies = plan.agencies.values()
+    # one pass over the results (not a mask per indicator: 420,000 rows at 30,000 agencies):
+    # each indicator's (agency, result) pairs in the frame's order, which sums keep
+    by_code: dict[Any, list[tuple[Any, Any]]] = {}
+    if len(results):
+        ok = results["result"].notna().tolist()
+        for code, agency, value, present in zip(
+                results["indicator_code"].tolist(), results["agency_code"].tolist(),
+                results["result"].tolist(), ok, strict=True):
+            if present:
+                by_code.setdefault(code, []).append((agency, value))
+    codes_by_type: dict[str, set[str]] = {}
+    for a in plan.agencies.values():
+        codes_by_type.setdefault(a.agency_type, set()).add(a.code)
     for ind in sorted(plan.indicators.values(), key=lambda i: _code_key(i.code)):
-        expected = {a.code for a in agencies if ind.applies_to(a.agency_type)}
-        mine = results[(results["indicator_code"] == ind.code)
-                       & results["agency_code"].isin(expected)
-                       & results["result"].notna()] if len(results) else results
-        values = [float(v) for v in mine["result"]] if len(mine) else []
+        expected: set[str] = set()
+        for agency_type, codes in codes_by_type.items():
+            if ind.applies_to(agency_type):
+                expected |= codes
+        values = [float(v) for agency, v in by_code.get(ind.code, ()) if agency in expected]
         met = sum(1 for v in values if ind.met(v))
         summable = ind.unit in SUMMABLE_UNITS
         figure = _provincial(values, ind.unit)

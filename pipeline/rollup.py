@@ -16,7 +16,7 @@ import io
 import itertools
 import math
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -193,14 +193,28 @@ def _table(sheet: Any, fm: Formats, top: int, cols: Sequence[Col], records: list
             widths[c] = col.width
     fmts = [_fmt(fm, col.kind) for col in cols]
     wrapped = [(c, widths.get(c, col.width)) for c, col in enumerate(cols) if col.kind == "wrap"]
+    # _put inlined, through xlsxwriter's undecorated writers (the public ones first try to
+    # parse A1 notation): at 30,000 agencies this loop writes 600,000 cells. Col.value
+    # gives None for every blank value, so "blank" is "is None" here.
+    put_string, put_number, put_blank = (sheet._write_string, sheet._write_number,
+                                         sheet._write_blank)
+    yes, no = "ใช่ (yes)", "ไม่ใช่ (no)"
+    getters = [col.value for col in cols]
     r = top + 1
     for rec in records:
+        values = [get(rec) for get in getters]
+        for c, v in enumerate(values):
+            if v is None:
+                put_blank(r, c, None, fmts[c])
+            elif isinstance(v, bool):
+                put_string(r, c, yes if v else no, fmts[c])
+            elif isinstance(v, (int, float)):
+                put_number(r, c, v, fmts[c])
+            else:
+                put_string(r, c, str(v), fmts[c])
         lines = 1
-        for c, col in enumerate(cols):
-            v = col.value(rec)
-            _put(sheet, r, c, v, fmts[c])
         for c, width in wrapped:
-            v = cols[c].value(rec)
+            v = values[c]
             if isinstance(v, str) and len(v) > width:
                 lines = max(lines, text_lines(v, width))
         if lines > 1:
@@ -602,7 +616,7 @@ def _indicators_sheet(sh: Any, fm: Formats, fig: QuarterFigures, sub: str,
         path = target.with_suffix(".indicators.csv")
         # column lists, blanks already "" (Col.value would give None, written as ""):
         # 420,000 rows at 30,000 agencies, streamed
-        columns = [[("" if blank(v) else v) for v in results[c.key]] for c in cols2]
+        columns = [_csv_cells(results[c.key]) for c in cols2]
         write_csv_rows(path, [f"{c.th} ({c.en})" for c in cols2], zip(*columns, strict=True))
         del columns
         sh.write_string(top + 1, 0, (f"{n_results:,} แถว บันทึกเป็นไฟล์ {path.name} ข้างไฟล์นี้ / "
@@ -856,8 +870,39 @@ def long_budget_data(figs: Sequence[QuarterFigures]) -> LongData:
 
 def write_csv(data: LongData, path: Path) -> None:
     """UTF-8 with BOM (Excel then reads Thai correctly); money as exact baht text."""
-    write_csv_rows(path, [f"{th} ({en})" for _, th, en, _, _ in DATA_COLUMNS],
-                   data.rows(cell=_csv_cell, amount=_baht_plain))
+    header = [f"{th} ({en})" for _, th, en, _, _ in DATA_COLUMNS]
+
+    def text() -> Iterator[str]:
+        # a line's 15 attributes are the same in its three rows (one per measure): each
+        # line's attributes go through csv.writer once, and its three rows are that text
+        # followed by the measure and the amount (the same bytes as writing each row)
+        labels = [_csv_fields([[m]])[0] for m in data.measures]  # never empty
+        for base, amounts in data.blocks:
+            prefixes = _csv_fields(zip(*(_csv_cells(col) for col in base), strict=True))
+            money = [[_baht_plain(v) for v in col] for col in amounts]
+            for start in range(0, len(prefixes), CSV_CHUNK_ROWS):
+                end = start + CSV_CHUNK_ROWS
+                yield "".join(
+                    "".join(f"{p},{label},{a}\r\n" for label, a in zip(labels, amts,
+                                                                         strict=True))
+                    for p, *amts in zip(prefixes[start:end], *(m[start:end] for m in money),
+                                        strict=True))
+
+    _write_csv_text(path, header, text())
+
+
+class _Pieces(list):
+    """A csv.writer target that keeps each written row as one string."""
+
+    write = list.append
+
+
+def _csv_fields(rows: Iterable[Sequence[Any]]) -> list[str]:
+    """Each row as csv.writer formats it, without its line end: fields joined by commas,
+    quoted where they must be (a field holding a comma, a quote or a line break)."""
+    pieces = _Pieces()
+    csv.writer(pieces, lineterminator="\r\n").writerows(rows)
+    return [p[:-2] for p in pieces]
 
 
 CSV_CHUNK_ROWS = 20_000
@@ -870,23 +915,38 @@ def write_csv_rows(path: Path, header: list[str], rows: Iterable[Sequence[Any]])
     file's encoder runs once per chunk instead of once per row (the "utf-8-sig" encoder is
     Python code: 0.8 s a night at 30,000); the bytes are those of csv.writer on a
     "utf-8-sig" file."""
-    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
-        fh.write("\ufeff")
+    def text() -> Iterator[str]:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\r\n")
-        w.writerow(header)
-        rows = iter(rows)
+        it = iter(rows)
         while True:
-            w.writerows(itertools.islice(rows, CSV_CHUNK_ROWS))
+            w.writerows(itertools.islice(it, CSV_CHUNK_ROWS))
             if not buf.tell():
-                break
-            fh.write(buf.getvalue())
+                return
+            yield buf.getvalue()
             buf.seek(0)
             buf.truncate()
+
+    _write_csv_text(path, header, text())
+
+
+def _write_csv_text(path: Path, header: list[str], chunks: Iterable[str]) -> None:
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+        fh.write("\ufeff")
+        fh.write(_csv_fields([header])[0] + "\r\n")
+        for chunk in chunks:
+            fh.write(chunk)
 
 
 def _csv_cell(v: Any) -> Any:
     return "" if blank(v) else v
+
+
+def _csv_cells(values: list[Any]) -> list[Any]:
+    """``_csv_cell`` of each value; a column of only text and integers (most of them) as is."""
+    if all(v.__class__ is str or v.__class__ is int for v in values):
+        return values
+    return [_csv_cell(v) for v in values]
 
 
 def _baht_plain(satang: Any) -> str:
