@@ -355,7 +355,7 @@ def schema_problems_many(items: list[tuple[SheetFrame, str]], spec: SheetSpec,
     if checked:
         big = _frame_of(checked, arrays, len(item_col))
         try:
-            schema.validate(big, lazy=True)
+            schema.validate(big, lazy=True, inplace=True)  # nothing is coerced: no copy
         except pa.errors.SchemaErrors as exc:
             failures = exc.failure_cases.to_dict("records")
     for rec in failures:
