@@ -370,6 +370,7 @@ def write_rollup_workbook(fig: QuarterFigures, target: Path,
     if len(data) > data_row_limit:
         csv_path = target.with_suffix(".data.csv")
         write_csv(data, csv_path)
+        data.release()
     with atomic_path(target) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), workbook_options())
         fm = Formats(wb)
@@ -839,9 +840,14 @@ class LongData:
             amounts = [[int(v) for v in lines[m].tolist()] for m in MEASURES]
             self.blocks.append((base, amounts))
         self.measures = [f"{th} ({en})" for th, en in (MEASURE_LABELS[m] for m in MEASURES)]
+        self.n = sum(len(base[0]) * len(MEASURES) for base, _ in self.blocks)
 
     def __len__(self) -> int:
-        return sum(len(base[0]) * len(MEASURES) for base, _ in self.blocks)
+        return self.n
+
+    def release(self) -> None:
+        """Drop the rows once they are in the CSV; the length stays (the workbook says it)."""
+        self.blocks = []
 
     def rows(self, cell: Callable[[Any], Any] | None = None,
              amount: Callable[[int], Any] | None = None) -> Any:
@@ -878,15 +884,15 @@ def write_csv(data: LongData, path: Path) -> None:
         # followed by the measure and the amount (the same bytes as writing each row)
         labels = [_csv_fields([[m]])[0] for m in data.measures]  # never empty
         for base, amounts in data.blocks:
-            prefixes = _csv_fields(zip(*(_csv_cells(col) for col in base), strict=True))
-            money = [[_baht_plain(v) for v in col] for col in amounts]
-            for start in range(0, len(prefixes), CSV_CHUNK_ROWS):
+            cells = [_csv_cells(col) for col in base]
+            for start in range(0, len(cells[0]), CSV_CHUNK_ROWS):
                 end = start + CSV_CHUNK_ROWS
+                prefixes = _csv_fields(zip(*(col[start:end] for col in cells), strict=True))
+                money = [[_baht_plain(v) for v in col[start:end]] for col in amounts]
                 yield "".join(
                     "".join(f"{p},{label},{a}\r\n" for label, a in zip(labels, amts,
                                                                          strict=True))
-                    for p, *amts in zip(prefixes[start:end], *(m[start:end] for m in money),
-                                        strict=True))
+                    for p, *amts in zip(prefixes, *money, strict=True))
 
     _write_csv_text(path, header, text())
 
@@ -1104,6 +1110,7 @@ def write_annual_workbook(plan: Plan, fy: int, figs: list[QuarterFigures], targe
     if len(data) > data_row_limit:
         csv_path = target.with_suffix(".data.csv")
         write_csv(data, csv_path)
+        data.release()
     with atomic_path(target) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), workbook_options())
         fm = Formats(wb)
