@@ -111,7 +111,11 @@ def _blank(value: Any) -> bool:
     if value is None or value == "":
         return True
     if isinstance(value, str):
-        return not value.strip() or not norm_label(value)
+        if not value.strip():
+            return True
+        # ASCII text that is not all whitespace is never blank; other text may hold only
+        # zero-width characters
+        return not value.isascii() and not norm_label(value)
     return False
 
 
