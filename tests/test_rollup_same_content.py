@@ -26,11 +26,12 @@ pytestmark = pytest.mark.slow
 def snapshot(ws, root: Path, monkeypatch=None) -> dict:
     """Every output of the scenario: the run's workbooks, then (written here) the quarter
     roll-up and the annual report with their long data in CSVs, and the status page."""
+    from rollup_snapshot import text_snapshot, workbook_snapshot
+
     import pipeline.rollup as R
     from pipeline.consolidate import consolidate_quarter
     from pipeline.plan_load import load_plan
     from pipeline.status_page import write_status_page
-    from rollup_snapshot import text_snapshot, workbook_snapshot
 
     plan = load_plan(ws.plan_file(2568))
     snap: dict = {}
@@ -92,6 +93,42 @@ def test_outputs_equal_the_snapshot_of_the_previous_writers(tmp_path_factory, tm
     golden = json.loads(gzip.decompress(GOLDEN.read_bytes()).decode("utf-8"))
     diff = _first_difference(golden, now)
     assert diff is None, diff
+
+
+def test_annual_csv_copied_from_the_nights_quarter_csvs_equals_a_fresh_one(
+        tmp_path_factory, tmp_path):
+    # a night writes each changed quarter's CSV, then the annual report, whose CSV repeats
+    # those quarters' rows: they are copied from the quarter files written from the same
+    # figures, unless a file is no longer the one written
+    from rollup_helpers import scenario_copy
+
+    import pipeline.rollup as R
+    from pipeline.consolidate import consolidate_quarter
+    from pipeline.plan_load import load_plan
+
+    ws, _, _ = scenario_copy(tmp_path_factory, tmp_path)
+    plan = load_plan(ws.plan_file(2568))
+    figs = [consolidate_quarter(ws.ledger_path, plan, 2568, q) for q in (1, 2, 3, 4)]
+    for fig in figs[:2]:
+        R.write_rollup_workbook(fig, tmp_path / f"Q{fig.quarter}" / "rollup.xlsx",
+                                data_row_limit=10)
+    R.write_annual_workbook(plan, 2568, figs, tmp_path / "copied" / "annual.xlsx",
+                            data_row_limit=10)
+    fresh = [consolidate_quarter(ws.ledger_path, plan, 2568, q) for q in (1, 2, 3, 4)]
+    R.write_annual_workbook(plan, 2568, fresh, tmp_path / "fresh" / "annual.xlsx",
+                            data_row_limit=10)
+    copied = (tmp_path / "copied" / "annual.data.csv").read_bytes()
+    assert copied == (tmp_path / "fresh" / "annual.data.csv").read_bytes()
+    q1 = (tmp_path / "Q1" / "rollup.data.csv").read_bytes()
+    q2 = (tmp_path / "Q2" / "rollup.data.csv").read_bytes()
+    head = copied.index(b"\r\n") + 2
+    assert copied == q1 + q2[head:]  # header, Q1's rows, Q2's rows
+
+    # a quarter file changed since (another process, a person): formatted, not copied
+    (tmp_path / "Q1" / "rollup.data.csv").write_bytes(q1.replace(b"2568", b"2999"))
+    R.write_annual_workbook(plan, 2568, figs, tmp_path / "again" / "annual.xlsx",
+                            data_row_limit=10)
+    assert (tmp_path / "again" / "annual.data.csv").read_bytes() == copied
 
 
 if __name__ == "__main__" and "--regenerate" in sys.argv:
