@@ -263,13 +263,18 @@ def build_feedback(report: FileReport) -> Workbook:
     return wb
 
 
-def write_feedback(report: FileReport, out_dir: Path) -> Path:
-    """Write out_dir/<stem>-feedback.xlsx atomically and return its path."""
-    target = feedback_path(report, out_dir)
+def feedback_bytes(report: FileReport) -> bytes:
+    """The feedback workbook's bytes (the same report gives the same bytes)."""
     wb = build_feedback(report)
     buf = io.BytesIO()
     wb.save(buf)
     wb.properties.created = wb.properties.modified = FIXED_TIME
     core_xml = tostring(wb.properties.to_tree())
-    write_bytes_atomic(target, _deterministic_zip(buf.getvalue(), core_xml))
+    return _deterministic_zip(buf.getvalue(), core_xml)
+
+
+def write_feedback(report: FileReport, out_dir: Path) -> Path:
+    """Write out_dir/<stem>-feedback.xlsx atomically and return its path."""
+    target = feedback_path(report, out_dir)
+    write_bytes_atomic(target, feedback_bytes(report))
     return target

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -78,6 +79,68 @@ def _float(value: Any) -> float | None:
     if value is None or (not isinstance(value, str) and _isna(value)):
         return None
     return float(value)
+
+
+@dataclass
+class DataRows:
+    """An accepted report's data as ledger rows, without the submission id: budget lines,
+    indicator results and the cover. Built from the report's frames by :func:`data_rows`,
+    in the worker process that validated the file (parallel.py) or by :meth:`Ledger.record`."""
+
+    budget: list[tuple[Any, ...]]
+    indicators: list[tuple[Any, ...]]
+    cover: tuple[Any, ...]
+
+
+def data_rows(report: FileReport) -> DataRows:
+    """The rows :meth:`Ledger.record` stores for an accepted ``report`` (same values as
+    reading its frames at record time)."""
+    budget: list[tuple[Any, ...]] = []
+    if report.budget is not None and len(report.budget):
+        for r in _records(report.budget):
+            budget.append((
+                _int(r.get("_row")), _text(r.get("project_code")),
+                _text(r.get("project_name")), _int(r.get("strategy"), None),
+                _text(r.get("budget_source")), _text(r.get("expenditure_category")),
+                _int(r.get("allocated"), None), _int(r.get("committed")),
+                _int(r.get("disbursed")), _text(r.get("progress_status")),
+                _text(r.get("remarks"))))
+    indicators: list[tuple[Any, ...]] = []
+    if report.indicators is not None and len(report.indicators):
+        indicators = [(_int(r.get("_row")), _text(r.get("indicator_code")),
+                       _float(r.get("result")), _text(r.get("evidence")))
+                      for r in _records(report.indicators)]
+    c = report.cover or {}
+    cover = (_text(c.get("reporter_name")), _text(c.get("reporter_position")),
+             _text(c.get("reporter_phone")), _text(c.get("reporter_email")),
+             _text(c.get("report_date")))
+    return DataRows(budget, indicators, cover)
+
+
+@dataclass
+class Entry:
+    """One arrival to record with :meth:`Ledger.record_many` (the arguments of
+    :meth:`Ledger.record`); ``rows``: its :class:`DataRows` when already built."""
+
+    arrival: Arrival
+    report: FileReport | None
+    decision: Decision
+    feedback_path: str | None = None
+    rows: DataRows | None = None
+
+
+@dataclass
+class Recorded:
+    """What :meth:`Ledger.record_many` did with one entry: the submission id and the
+    submission row's agency, period and status right after this entry was recorded (a
+    later entry of the same batch may supersede it), and the ids it superseded."""
+
+    submission_id: int
+    agency_code: str | None
+    fiscal_year: int | None
+    quarter: int | None
+    status: str
+    supersedes: list[int]
 
 
 def _statements(script: str) -> Iterator[str]:
@@ -182,6 +245,18 @@ class Ledger:
         if self._seen is not None:
             self._seen.add((source_path, size, mtime_ns))
 
+    def mark_items(self, keys: list[tuple[str, int, int]]) -> None:
+        """:meth:`mark_item` for many items, in one transaction."""
+        if not keys:
+            return
+        now = now_utc()
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO inbox_items (source_path, size, mtime_ns, processed_at) "
+                "VALUES (?, ?, ?, ?)", [(*k, now) for k in keys])
+        if self._seen is not None:
+            self._seen.update(keys)
+
     # ---- arrivals and submissions ----------------------------------------------------------------
     def find_submission(self, sha256: str) -> dict[str, Any] | None:
         """The submission recorded for these exact bytes, or None (then it is new)."""
@@ -218,42 +293,86 @@ class Ledger:
         if already is not None and already["submission_id"] is not None:
             return int(already["submission_id"])
         with self.transaction() as db:
-            existing = db.execute("SELECT id, status FROM submissions WHERE sha256 = ?",
-                                  (arrival.sha256,)).fetchone()
-            arrival_id = self._insert_arrival(db, arrival, existing["id"] if existing else None)
-            fresh = decision.status != "duplicate"
-            if existing is not None and fresh and existing["status"] == "quarantined":
-                sub_id = int(existing["id"])
-                db.execute(
-                    "UPDATE submissions SET arrival_id = ?, original_name = ?, sender = ?, "
-                    "received_at = ?, agency_code = ?, fiscal_year = ?, quarter = ?, "
-                    "template_version = ?, plan_fingerprint = ?, status = ?, reason = ?, "
-                    "late = ?, errors = ?, warnings = ?, feedback_path = ?, decided_at = ?, "
-                    "superseded_by = NULL WHERE id = ?",
-                    (arrival_id, *self._submission_values(arrival, report, decision,
-                                                          feedback_path), sub_id))
-                db.execute("DELETE FROM problems WHERE submission_id = ?", (sub_id,))
-            elif existing is not None or not fresh:
-                if existing is None:
-                    raise ValueError("a duplicate decision needs the earlier submission "
-                                     f"of {arrival.sha256[:12]} in the ledger")
-                return int(existing["id"])
-            else:
-                cur = db.execute(
-                    "INSERT INTO submissions (arrival_id, original_name, sender, received_at, "
-                    "agency_code, fiscal_year, quarter, template_version, plan_fingerprint, "
-                    "status, reason, late, errors, warnings, feedback_path, decided_at, sha256) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (arrival_id, *self._submission_values(arrival, report, decision,
-                                                          feedback_path), arrival.sha256))
-                sub_id = int(cur.lastrowid)
-                db.execute("UPDATE arrivals SET submission_id = ? WHERE id = ?",
-                           (sub_id, arrival_id))
-            self._insert_problems(db, sub_id, decision.problems)
-            if decision.status == "accepted" and report is not None:
-                self._insert_data(db, sub_id, report)
-                self._supersede(db, sub_id)
-            return sub_id
+            return self._record(db, arrival, report, decision, feedback_path)
+
+    def record_many(self, entries: list[Entry],
+                    each: Callable[[int], None] | None = None) -> list[Recorded | Exception]:
+        """Record a batch of arrivals in ONE transaction, in order; per entry, what
+        :meth:`record` does (and what it returns, with the row's state), or the exception
+        that entry raised: a failing entry is rolled back alone (a savepoint) and the
+        others are kept. A crash before the commit leaves none of the batch; the caller
+        checks :meth:`find_arrival` before, as for :meth:`record`. Entries must not repeat
+        bytes (``sha256``) of an earlier entry of the batch: the caller decided each one
+        against the committed ledger. ``each(i)`` is called after entry ``i`` is written
+        (inside the transaction: a test hook)."""
+        out: list[Recorded | Exception] = []
+        with self.transaction() as db:
+            for i, e in enumerate(entries):
+                db.execute("SAVEPOINT entry")
+                try:
+                    sub_id = self._record(db, e.arrival, e.report, e.decision, e.feedback_path,
+                                          e.rows)
+                    row = db.execute("SELECT agency_code, fiscal_year, quarter, status "
+                                     "FROM submissions WHERE id = ?", (sub_id,)).fetchone()
+                    supersedes: list[int] = []
+                    if e.decision.status == "accepted" and None not in tuple(row)[:3]:
+                        supersedes = [r[0] for r in db.execute(
+                            "SELECT id FROM submissions WHERE fiscal_year = ? AND quarter = ? "
+                            "AND agency_code = ? AND superseded_by = ? "
+                            "ORDER BY received_at DESC, id DESC",
+                            (row["fiscal_year"], row["quarter"], row["agency_code"], sub_id))]
+                    db.execute("RELEASE entry")
+                except Exception as exc:  # noqa: BLE001 - this entry only; the caller reports it
+                    db.execute("ROLLBACK TO entry")
+                    db.execute("RELEASE entry")
+                    out.append(exc)
+                    continue
+                out.append(Recorded(sub_id, row["agency_code"], row["fiscal_year"],
+                                    row["quarter"], row["status"], supersedes))
+                if each is not None:
+                    each(i)
+        return out
+
+    def _record(self, db: sqlite3.Connection, arrival: Arrival, report: FileReport | None,
+                decision: Decision, feedback_path: str | None,
+                rows: DataRows | None = None) -> int:
+        """:meth:`record` inside an open transaction."""
+        existing = db.execute("SELECT id, status FROM submissions WHERE sha256 = ?",
+                              (arrival.sha256,)).fetchone()
+        arrival_id = self._insert_arrival(db, arrival, existing["id"] if existing else None)
+        fresh = decision.status != "duplicate"
+        if existing is not None and fresh and existing["status"] == "quarantined":
+            sub_id = int(existing["id"])
+            db.execute(
+                "UPDATE submissions SET arrival_id = ?, original_name = ?, sender = ?, "
+                "received_at = ?, agency_code = ?, fiscal_year = ?, quarter = ?, "
+                "template_version = ?, plan_fingerprint = ?, status = ?, reason = ?, "
+                "late = ?, errors = ?, warnings = ?, feedback_path = ?, decided_at = ?, "
+                "superseded_by = NULL WHERE id = ?",
+                (arrival_id, *self._submission_values(arrival, report, decision,
+                                                      feedback_path), sub_id))
+            db.execute("DELETE FROM problems WHERE submission_id = ?", (sub_id,))
+        elif existing is not None or not fresh:
+            if existing is None:
+                raise ValueError("a duplicate decision needs the earlier submission "
+                                 f"of {arrival.sha256[:12]} in the ledger")
+            return int(existing["id"])
+        else:
+            cur = db.execute(
+                "INSERT INTO submissions (arrival_id, original_name, sender, received_at, "
+                "agency_code, fiscal_year, quarter, template_version, plan_fingerprint, "
+                "status, reason, late, errors, warnings, feedback_path, decided_at, sha256) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (arrival_id, *self._submission_values(arrival, report, decision,
+                                                      feedback_path), arrival.sha256))
+            sub_id = int(cur.lastrowid)
+            db.execute("UPDATE arrivals SET submission_id = ? WHERE id = ?",
+                       (sub_id, arrival_id))
+        self._insert_problems(db, sub_id, decision.problems)
+        if decision.status == "accepted" and report is not None:
+            self._insert_data(db, sub_id, rows or data_rows(report))
+            self._supersede(db, sub_id)
+        return sub_id
 
     def _insert_arrival(self, db: sqlite3.Connection, a: Arrival, sub_id: int | None) -> int:
         cur = db.execute(
@@ -289,35 +408,20 @@ class Ledger:
               p.message_en, p.fix_th, p.fix_en) for p in problems])
 
     @staticmethod
-    def _insert_data(db: sqlite3.Connection, sub_id: int, report: FileReport) -> None:
-        if report.budget is not None and len(report.budget):
-            rows = []
-            for r in _records(report.budget):
-                rows.append((
-                    sub_id, _int(r.get("_row")), _text(r.get("project_code")),
-                    _text(r.get("project_name")), _int(r.get("strategy"), None),
-                    _text(r.get("budget_source")), _text(r.get("expenditure_category")),
-                    _int(r.get("allocated"), None), _int(r.get("committed")),
-                    _int(r.get("disbursed")), _text(r.get("progress_status")),
-                    _text(r.get("remarks"))))
+    def _insert_data(db: sqlite3.Connection, sub_id: int, rows: DataRows) -> None:
+        if rows.budget:
             db.executemany(
                 "INSERT INTO budget_lines (submission_id, row, project_code, project_name, "
                 "strategy_no, budget_source, expenditure_category, allocated, committed, "
-                "disbursed, progress_status, remarks) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-        if report.indicators is not None and len(report.indicators):
+                "disbursed, progress_status, remarks) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(sub_id, *r) for r in rows.budget])
+        if rows.indicators:
             db.executemany(
                 "INSERT INTO indicator_results (submission_id, row, indicator_code, result, "
-                "evidence) VALUES (?,?,?,?,?)",
-                [(sub_id, _int(r.get("_row")), _text(r.get("indicator_code")),
-                  _float(r.get("result")), _text(r.get("evidence")))
-                 for r in _records(report.indicators)])
-        c = report.cover or {}
+                "evidence) VALUES (?,?,?,?,?)", [(sub_id, *r) for r in rows.indicators])
         db.execute(
             "INSERT INTO cover (submission_id, reporter_name, reporter_position, reporter_phone, "
-            "reporter_email, report_date) VALUES (?,?,?,?,?,?)",
-            (sub_id, _text(c.get("reporter_name")), _text(c.get("reporter_position")),
-             _text(c.get("reporter_phone")), _text(c.get("reporter_email")),
-             _text(c.get("report_date"))))
+            "reporter_email, report_date) VALUES (?,?,?,?,?,?)", (sub_id, *rows.cover))
 
     @staticmethod
     def _supersede(db: sqlite3.Connection, sub_id: int) -> None:
@@ -353,6 +457,14 @@ class Ledger:
         if where:
             sql += " WHERE " + " AND ".join(where)
         return self._rows(sql + " ORDER BY received_at DESC, id DESC", params)
+
+    def submissions_with_sender(self, statuses: Iterable[str]) -> list[dict[str, Any]]:
+        """Submissions that have a sender and one of ``statuses``, newest received first
+        (what :meth:`submissions` lists, filtered in SQL: the reply drafts' candidates)."""
+        wanted = list(statuses)
+        return self._rows(
+            "SELECT * FROM submissions WHERE sender IS NOT NULL AND sender != '' AND status IN "
+            f"({','.join('?' * len(wanted))}) ORDER BY received_at DESC, id DESC", wanted)
 
     def current_submissions(self, fy: int, quarter: int) -> list[dict[str, Any]]:
         """The submission that counts for each agency of a period (status 'accepted'), with

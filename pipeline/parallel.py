@@ -1,14 +1,24 @@
 """Read and validate the night's workbooks on every core, a little ahead of the serial loop.
 
 Why: reading + normalising + validating is ~2/3 of a cold run's time and depends only on
-the file and the plan, so it parallelises; deciding, the feedback copy and the ledger stay
-in the run's own process, in arrival order, one ledger transaction per arrival, exactly as
-before (crash safety and per-file reporting are unchanged: a worker only computes).
+the file and the plan, so it parallelises; deciding, writing the feedback copy and the
+ledger stay in the run's own process, in arrival order (crash safety and per-file reporting
+are unchanged: a worker only computes, it writes nothing).
 
 Each worker takes a chunk of files, reads them, picks each file's plan the way the run
 does, and validates the whole chunk with ``validate.validate_workbooks`` (one pandera call
-per sheet for the chunk; results are per file). It returns the ``FileReport`` and the year
-the file claimed; the raw cells stay in the worker.
+per sheet for the chunk; results are per file). It returns the ``FileReport``, the year
+the file claimed and :class:`Extras`, work the run would otherwise do itself afterwards:
+
+- the ledger rows of the accepted data (``ledger.data_rows``: pandas frames to tuples),
+  for files without errors; the report then travels without its frames;
+- the feedback workbook's bytes (openpyxl load + annotate + save, ~300 ms a file) when
+  the worker's own decision (``decide.decide``, as the run would decide for the first
+  arrival of these bytes) sends feedback, with the problems it annotated. The run uses
+  those bytes only when its decision yields the very same problems, else it builds the
+  workbook itself; either way it writes the file, so the outbox is byte-identical.
+
+The raw cells stay in the worker.
 
 Safety: workers are *spawned* (not forked), so they do not inherit the run lock's file
 descriptor; on Linux each asks the kernel to kill it when the run's process dies
@@ -28,6 +38,7 @@ import os
 import signal
 from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +47,15 @@ CHUNK = 32  # files per task: big enough to batch pandera (~40 % less per file),
 AHEAD = 8  # tasks per worker queued ahead of the loop (bounds memory)
 
 _STATE: dict[str, Any] = {}
+
+
+@dataclass
+class Extras:
+    """What a worker computed beyond the report (see the module docstring)."""
+
+    rows: Any = None  # ledger.DataRows of the accepted data, or None
+    feedback_problems: list[Any] | None = None  # the problems the feedback bytes annotate
+    feedback: bytes | None = None
 
 
 def workers_wanted(n_files: int) -> int:
@@ -72,20 +92,45 @@ def _init(root: str, parent: int) -> None:
     _STATE["ws"] = Workspace.open(Path(root))
 
 
-def _check(items: list[tuple[str, str, str]]) -> list[tuple[str, Any, int | None] | None]:
-    """Read and validate one chunk: (sha256, path, display name) -> (sha, report, year)."""
+def _extras(report: Any, year: int | None, arrival: Any, plans: Any) -> Extras:
+    """Ledger rows and feedback bytes for one validated file, as the run would make them."""
+    from .collect import trusted
+    from .decide import decide
+    from .feedback import feedback_bytes
+    from .ledger import data_rows
+    from .replies import PROBLEM_STATUSES
+    from .run import _merge_problems
+
+    extras = Extras()
+    if report.budget is not None or report.indicators is not None:
+        extras.rows = data_rows(report)
+    if arrival is not None:
+        plan = plans.get(year)
+        if plan is None or (report.fiscal_year and report.fiscal_year != plan.fiscal_year):
+            plan = plans.get(report.fiscal_year)
+        decision = decide(report, arrival, plan, trusted=trusted(_STATE["ws"], arrival))
+        if decision.status in PROBLEM_STATUSES:
+            problems = _merge_problems(report, decision)
+            extras.feedback = feedback_bytes(replace(report, problems=problems))
+            extras.feedback_problems = problems
+    return extras
+
+
+def _check(items: list[tuple[str, str, str, Any]]) -> list[tuple[str, Any, int | None, Any] | None]:
+    """Read and validate one chunk: (sha256, path, display name, arrival or None) ->
+    (sha, report, year, extras or None)."""
     from .read import read_workbook
     from .run import PlanBroken, Plans, _fiscal_year_of
     from .validate import validate_workbooks
 
-    out: list[tuple[str, Any, int | None] | None] = [None] * len(items)
+    out: list[tuple[str, Any, int | None, Any] | None] = [None] * len(items)
     if _STATE.get("broken"):
         return out  # a plan does not load: the run will say so on its first file
     plans = _STATE.get("plans")
     if plans is None:
         plans = _STATE["plans"] = Plans(_STATE["ws"])
     todo: list[tuple[int, Any, Any, int | None]] = []
-    for i, (_sha, path, name) in enumerate(items):
+    for i, (_sha, path, name, _arrival) in enumerate(items):
         try:
             raw = read_workbook(Path(path), display_name=name)
             year = _fiscal_year_of(raw, plans)
@@ -100,26 +145,39 @@ def _check(items: list[tuple[str, str, str]]) -> list[tuple[str, Any, int | None
     except Exception:  # noqa: BLE001
         return out
     for (i, _raw, _plan, year), report in zip(todo, reports, strict=True):
-        out[i] = (items[i][0], report, year)
+        extras = None
+        try:
+            extras = _extras(report, year, items[i][3], plans)
+        except PlanBroken:
+            _STATE["broken"] = True
+            return [None] * len(items)
+        except Exception:  # noqa: BLE001 - the run does the rest itself
+            extras = None
+        if extras is not None and extras.rows is not None:
+            report = replace(report, budget=None, indicators=None)  # the rows say it all
+        out[i] = (items[i][0], report, year, extras)
     return out
 
 
 class Prevalidator:
     """Reports for upcoming workbooks, computed by worker processes in arrival order.
 
-    ``get(sha)`` blocks until that file's chunk is done; None means "do it yourself"."""
+    ``get(sha)`` blocks until that file's chunk is done; None means "do it yourself".
+    ``files``: (sha256, archived path, display name[, arrival]); with the arrival (its
+    ``data`` emptied) the worker also decides and builds the feedback bytes."""
 
-    def __init__(self, root: Path, files: Iterable[tuple[str, Path, str]], workers: int) -> None:
+    def __init__(self, root: Path, files: Iterable[tuple[Any, ...]], workers: int) -> None:
         seen: set[str] = set()
         items = []
-        for sha, path, name in files:
+        for sha, path, name, *rest in files:
             if sha not in seen:
                 seen.add(sha)
-                items.append((sha, str(path), name))
+                items.append((sha, str(path), name, rest[0] if rest else None))
         self.chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
-        self.where = {sha: k for k, chunk in enumerate(self.chunks) for sha, _p, _n in chunk}
+        self.where = {sha: k for k, chunk in enumerate(self.chunks) for sha, *_ in chunk}
         self.futures: dict[int, Future[Any]] = {}
-        self.results: dict[str, tuple[Any, int | None]] = {}
+        self.results: dict[str, tuple[Any, int | None, Any]] = {}
+        self.extras: dict[str, Any] = {}
         self.next = 0
         self.ahead = max(1, workers * AHEAD)
         self.pool: ProcessPoolExecutor | None = None
@@ -139,7 +197,21 @@ class Prevalidator:
             self.next += 1
 
     def get(self, sha: str) -> tuple[Any, int | None] | None:
-        """(FileReport, year the file claims) for ``sha``, or None."""
+        """(FileReport, year the file claims) for ``sha``, or None; then
+        :meth:`extras` has what else the worker computed for it."""
+        got = self._get(sha)
+        if got is None:
+            return None
+        report, year, extras = got
+        if extras is not None:
+            self.extras[sha] = extras
+        return report, year
+
+    def take_extras(self, sha: str) -> Extras | None:
+        """The :class:`Extras` of the file :meth:`get` returned last for ``sha`` (once)."""
+        return self.extras.pop(sha, None)
+
+    def _get(self, sha: str) -> tuple[Any, int | None, Any] | None:
         if sha in self.results:
             return self.results.pop(sha)
         k = self.where.get(sha)
@@ -152,7 +224,7 @@ class Prevalidator:
                 return None
             for item in fut.result():
                 if item is not None:
-                    self.results[item[0]] = (item[1], item[2])
+                    self.results[item[0]] = (item[1], item[2], item[3])
         except Exception:  # noqa: BLE001 - a broken pool: the run carries on alone
             self.close()
             return None
@@ -164,6 +236,7 @@ class Prevalidator:
             self.pool = None
         self.futures.clear()
         self.results.clear()
+        self.extras.clear()
 
     def __enter__(self) -> Prevalidator:
         return self

@@ -5,11 +5,13 @@ Order matters for crash safety (see docs/operations.md):
 1. take the run lock (``lock.py``); a second run waits a little, then exits 75;
 2. collect new inbox items (items the ledger marked processed are skipped unread);
 3. archive every original by content hash *before* anything else happens to it;
-4. per arrival: read + validate against the plan of its year, decide, write the feedback
-   workbook (deterministic name and bytes), then record arrival + submission + problems +
-   accepted data in ONE ledger transaction; the inbox item is marked processed once all
-   its arrivals are recorded (a crash in between is harmless: an arrival already in the
-   ledger is recognised and skipped, never counted twice);
+4. per arrival, in arrival order: read + validate against the plan of its year (worker
+   processes do this ahead, see parallel.py), decide, write the feedback workbook
+   (deterministic name and bytes); then record arrival + submission + problems + accepted
+   data, up to LEDGER_BATCH arrivals in ONE ledger transaction (a crash before its commit
+   loses the whole batch, which the next run redoes); the inbox item is marked processed
+   once all its arrivals are recorded (a crash in between is harmless: an arrival already
+   in the ledger is recognised and skipped, never counted twice);
 5. roll up every quarter whose ledger digest (with the previous quarter's and the plan
    file's) differs from the one stored after its last roll-up, then the year-end report;
    the digest is stored only after the workbook is in place, so a crash re-does it;
@@ -34,7 +36,6 @@ import shutil
 import signal
 import smtplib
 import sys
-import tempfile
 import time
 import traceback
 from collections import Counter
@@ -61,6 +62,7 @@ EXIT_PLAN = 3  # a plan workbook of the workspace has errors: nothing was import
 LOG_MAX_BYTES = 2_000_000
 LOG_BACKUPS = 5
 DIGESTS_FILE = "rollup-digests.json"  # under state/: what each roll-up was built from
+LEDGER_BATCH = 200  # arrivals recorded per ledger transaction
 
 
 class PlanBroken(Exception):
@@ -72,7 +74,9 @@ def _hook(name: str, count: int | None = None) -> None:
     """Crash / pause points for tests (documented in docs/operations.md).
 
     EDUROLLUP_CRASH_AT="after-archive:3" kills this process with SIGKILL right after the
-    3rd original was archived ("after-ledger:N", "after-feedback:N", "during-rollup",
+    3rd original was archived ("after-ledger:N": the N-th arrival is committed, with the
+    rest of its batch; "during-ledger:N": the N-th arrival is written into its batch's
+    open transaction, not yet committed; "after-feedback:N", "during-rollup",
     "after-rollup", "after-collect", "after-lock", "before-report" likewise).
     EDUROLLUP_PAUSE_AT="after-lock:SECONDS" sleeps there (lets a test hold the lock).
     """
@@ -113,6 +117,23 @@ class FileOutcome:
     feedback: str | None = None
     reply: str | None = None
     problems: list[dict[str, Any]] = field(default_factory=list)  # code, where, message
+
+
+@dataclass
+class Pending:
+    """An arrival decided (its feedback workbook written) and waiting for its batch's ledger
+    transaction; ``rows``: its accepted data as ledger rows when a worker built them."""
+
+    arrival: Any
+    report: FileReport | None
+    decision: Any
+    feedback_rel: str | None
+    rows: Any = None
+
+    @property
+    def entry(self) -> tuple[Any, ...]:
+        """The arguments of ``ledger.Entry``."""
+        return (self.arrival, self.report, self.decision, self.feedback_rel, self.rows)
 
 
 @dataclass
@@ -239,6 +260,11 @@ def _fiscal_year_of(raw: Any, plans: Plans) -> int | None:
     return years[-1] if len(years) == 1 else None
 
 
+def _trace(exc: BaseException) -> str:
+    """The traceback text of a caught exception (what traceback.format_exc() said then)."""
+    return "".join(traceback.format_exception(exc))
+
+
 def _merge_problems(report: FileReport | None, decision: Any) -> list[Problem]:
     seen: set[Problem] = set()
     out: list[Problem] = []
@@ -260,6 +286,7 @@ class NightlyRun:
         self.t0 = time.monotonic()
         self.n_archived = 0
         self.n_recorded = 0
+        self.n_written = 0  # arrivals written into ledger batches (committed or not)
         self.n_feedback = 0
         self.archived: dict[str, Path] = {}
         self.pre: Any = None  # parallel.Prevalidator when the night is big enough
@@ -282,19 +309,34 @@ class NightlyRun:
         _hook("after-collect")
         return arrivals
 
-    # -- 4. one arrival
+    # -- 4. one arrival: decide it (prepare), record it with others (Ledger.record_many),
+    #       then say what happened (finish)
     def process(self, ledger: Any, arrival: Any) -> FileOutcome | None:
+        """One arrival decided, recorded (its own transaction) and reported."""
+        from .ledger import Entry
+
+        pending = self.prepare(ledger, arrival)
+        if pending is None:
+            return None
+        (done,) = ledger.record_many([Entry(*pending.entry)])
+        if isinstance(done, Exception):
+            raise done
+        self.n_recorded += 1
+        _hook("after-ledger", self.n_recorded)
+        return self.finish(pending, done)
+
+    def prepare(self, ledger: Any, arrival: Any) -> Pending | None:
+        """Decide one arrival against the committed ledger and write its feedback workbook;
+        None when a run that stopped before marking its inbox item recorded it already."""
         from .collect import trusted
         from .decide import decide, duplicate_decision, redecide
 
-        outcome = FileOutcome(
-            name=arrival.original_name, source=arrival.source, source_path=arrival.source_path,
-            sender=arrival.sender, sha256=arrival.sha256, status="", action="")
         if ledger.find_arrival(arrival) is not None:
             return None  # recorded by a run that stopped before marking its inbox item
         earlier = ledger.find_submission(arrival.sha256)
         report: FileReport | None = None
         feedback_rel: str | None = None
+        extras: Any = None
         if earlier is not None and not redecide(earlier):
             decision = duplicate_decision(earlier, arrival)
         else:
@@ -303,6 +345,7 @@ class NightlyRun:
                 pre = self.pre.get(arrival.sha256) if self.pre is not None else None
                 if pre is not None:  # read + validated by a worker (parallel.py)
                     report, year = pre
+                    extras = self.pre.take_extras(arrival.sha256)
                     plan = self.plans.get(year)
                 else:
                     from .read import read_workbook
@@ -317,18 +360,24 @@ class NightlyRun:
             decision = decide(report, arrival, plan, trusted=trusted(self.ws, arrival))
             self.infer_period(decision, arrival)
             if decision.status in replies_mod.PROBLEM_STATUSES and report is not None:
-                feedback_rel = self.write_feedback(report, decision, arrival)
-        sub_id = ledger.record(arrival, report, decision, feedback_rel)
-        self.n_recorded += 1
-        _hook("after-ledger", self.n_recorded)
-        row = ledger.find_submission(arrival.sha256) or {}
-        outcome.submission_id = sub_id
+                feedback_rel = self.write_feedback(report, decision, arrival, extras)
+        return Pending(arrival, report, decision, feedback_rel,
+                       extras.rows if extras is not None else None)
+
+    def finish(self, pending: Pending, done: Any) -> FileOutcome:
+        """The run report's line for an arrival ``Ledger.record_many`` recorded as ``done``."""
+        arrival, decision = pending.arrival, pending.decision
+        outcome = FileOutcome(
+            name=arrival.original_name, source=arrival.source, source_path=arrival.source_path,
+            sender=arrival.sender, sha256=arrival.sha256, status="", action="")
+        outcome.submission_id = done.submission_id
         outcome.status = decision.status
         outcome.reason = f"{decision.reason_th} / {decision.reason_en}".strip(" /")
-        outcome.agency_code = row.get("agency_code")
-        outcome.fiscal_year = row.get("fiscal_year")
-        outcome.quarter = row.get("quarter")
+        outcome.agency_code = done.agency_code
+        outcome.fiscal_year = done.fiscal_year
+        outcome.quarter = done.quarter
         outcome.late = bool(getattr(decision, "late", False))
+        report, feedback_rel = pending.report, pending.feedback_rel
         probs = decision.problems if decision.status == "duplicate" else _merge_problems(report, decision)
         outcome.errors = sum(1 for p in probs if p.is_error)
         outcome.warnings = len(probs) - outcome.errors
@@ -339,10 +388,8 @@ class NightlyRun:
         if decision.status == "duplicate":
             outcome.action = "ignored"
         elif decision.status == "accepted":
-            outcome.supersedes = [s["id"] for s in ledger.submissions(
-                fy=row.get("fiscal_year"), quarter=row.get("quarter"),
-                agency=row.get("agency_code")) if s.get("superseded_by") == sub_id]
-            if row.get("status") == "superseded":
+            outcome.supersedes = list(done.supersedes)
+            if done.status == "superseded":
                 outcome.action = "imported"
                 outcome.reason = ("รับไว้ แต่มีไฟล์ที่ใหม่กว่าของหน่วยงานนี้แล้ว / accepted, but a newer "
                                   "file of this agency already counts")
@@ -369,18 +416,22 @@ class NightlyRun:
         if plan is not None and decision.agency_code in plan.agencies:
             decision.fiscal_year, decision.quarter = fy, q
 
-    def write_feedback(self, report: FileReport, decision: Any, arrival: Any) -> str:
-        """The annotated copy, under a name of our own (sha + stem), written only when changed."""
-        from .feedback import write_feedback
+    def write_feedback(self, report: FileReport, decision: Any, arrival: Any,
+                       extras: Any = None) -> str:
+        """The annotated copy, under a name of our own (sha + stem), written only when changed.
 
-        full = replace(report, problems=_merge_problems(report, decision))
+        ``extras``: what the worker that validated the file built (parallel.Extras); its
+        bytes are used when they annotate exactly the problems this decision has."""
+        from .feedback import feedback_bytes
+
+        problems = _merge_problems(report, decision)
         target = self.ws.feedback_dir / feedback_name(arrival.sha256, arrival.original_name)
-        scratch = Path(tempfile.mkdtemp(prefix="feedback-", dir=self.ws.state))
-        try:
-            made = write_feedback(full, scratch)
-            write_bytes_atomic(target, Path(made).read_bytes())
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+        if extras is not None and extras.feedback is not None \
+                and extras.feedback_problems == problems:
+            data = extras.feedback
+        else:
+            data = feedback_bytes(replace(report, problems=problems))
+        write_bytes_atomic(target, data)
         self.n_feedback += 1
         _hook("after-feedback", self.n_feedback)
         return _rel(self.ws, target, self.ws.outbox)
@@ -646,7 +697,7 @@ def _prevalidator(ws: Workspace, job: NightlyRun, ledger: Any, arrivals: list[An
     parallel.py), or None for a small night / EDUROLLUP_WORKERS=1."""
     from .parallel import Prevalidator, workers_wanted
 
-    todo = [(a.sha256, job.archived[a.sha256], a.original_name) for a in arrivals
+    todo = [(a.sha256, job.archived[a.sha256], a.original_name, a) for a in arrivals
             if a.is_workbook and ledger.find_submission(a.sha256) is None]
     workers = workers_wanted(len(todo))
     return Prevalidator(ws.root, todo, workers) if workers else None
@@ -666,22 +717,51 @@ def _run_locked(ws: Workspace, send: bool, quiet: bool) -> int:
             remaining = Counter(a.source_path for a in arrivals)
             failed_items: set[str] = set()
             job.pre = _prevalidator(ws, job, ledger, arrivals)
-            with _progress(arrivals, quiet) as bar:
-                for arrival in bar:
+            # Arrivals are decided one by one in arrival order and recorded LEDGER_BATCH at a
+            # time, each batch in one transaction; what the run reports and marks is settled
+            # per batch, in arrival order, exactly as if each had its own transaction.
+            slots: list[tuple[Any, Pending | Exception | None]] = []
+            pending_shas: set[str] = set()
+
+            def fail(arrival: Any, exc: BaseException, trace: str) -> FileOutcome:
+                log.error("file %s (%s) failed:\n%s", arrival.source_path,
+                          arrival.original_name, trace)
+                rep.failures.append(f"{arrival.source_path}: {type(exc).__name__}: {exc}")
+                failed_items.add(arrival.source_path)
+                return FileOutcome(
+                    name=arrival.original_name, source=arrival.source,
+                    source_path=arrival.source_path, sender=arrival.sender,
+                    sha256=arrival.sha256, status="failed", action="failed",
+                    reason=f"{type(exc).__name__}: {exc}")
+
+            def flush() -> None:
+                batch = [s for _a, s in slots if isinstance(s, Pending)]
+                results: list[Any] = []
+                if batch:
+                    from .ledger import Entry
+
+                    def written(_i: int) -> None:
+                        job.n_written += 1
+                        _hook("during-ledger", job.n_written)
+
                     try:
-                        outcome = job.process(ledger, arrival)
-                    except PlanBroken:
-                        raise
-                    except Exception as exc:  # one bad file must not stop the night
-                        log.error("file %s (%s) failed:\n%s", arrival.source_path,
-                                  arrival.original_name, traceback.format_exc())
-                        rep.failures.append(f"{arrival.source_path}: {type(exc).__name__}: {exc}")
-                        failed_items.add(arrival.source_path)
-                        outcome = FileOutcome(
-                            name=arrival.original_name, source=arrival.source,
-                            source_path=arrival.source_path, sender=arrival.sender,
-                            sha256=arrival.sha256, status="failed", action="failed",
-                            reason=f"{type(exc).__name__}: {exc}")
+                        results = ledger.record_many([Entry(*p.entry) for p in batch], written)
+                    except Exception as exc:  # noqa: BLE001 - the batch failed as a whole
+                        results = [exc] * len(batch)
+                done = iter(results)
+                marks: list[tuple[str, int, int]] = []
+                for arrival, slot in slots:
+                    outcome: FileOutcome | None = None
+                    if isinstance(slot, Exception):
+                        outcome = fail(arrival, slot, _trace(slot))
+                    elif isinstance(slot, Pending):
+                        result = next(done)
+                        if isinstance(result, Exception):
+                            outcome = fail(arrival, result, _trace(result))
+                        else:
+                            job.n_recorded += 1
+                            _hook("after-ledger", job.n_recorded)
+                            outcome = job.finish(slot, result)
                     if outcome is not None:
                         rep.files.append(outcome)
                         log.info("%s %s %s: %s", outcome.action, outcome.source_path,
@@ -689,7 +769,28 @@ def _run_locked(ws: Workspace, send: bool, quiet: bool) -> int:
                     remaining[arrival.source_path] -= 1
                     if remaining[arrival.source_path] == 0 and \
                             arrival.source_path not in failed_items:
-                        ledger.mark_item(*arrival.item_key)
+                        marks.append(arrival.item_key)
+                ledger.mark_items(marks)
+                slots.clear()
+                pending_shas.clear()
+
+            with _progress(arrivals, quiet) as bar:
+                for arrival in bar:
+                    if arrival.sha256 in pending_shas:
+                        flush()  # decided against the ledger: the earlier copy must be in it
+                    try:
+                        slot: Pending | Exception | None = job.prepare(ledger, arrival)
+                    except PlanBroken:
+                        flush()
+                        raise
+                    except Exception as exc:  # one bad file must not stop the night
+                        slot = exc
+                    slots.append((arrival, slot))
+                    if isinstance(slot, Pending):
+                        pending_shas.add(arrival.sha256)
+                    if len(slots) >= LEDGER_BATCH:
+                        flush()
+                flush()
             if job.pre is not None:
                 job.pre.close()
             keys, figures = job.rollups(ledger)

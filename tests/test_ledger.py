@@ -127,6 +127,42 @@ def test_newest_received_supersedes_in_either_arrival_order(tmp_path, small_plan
         assert count(ledger, "budget_lines") == 2  # the ledger keeps both
 
 
+def test_a_batch_is_one_transaction_and_a_bad_entry_fails_alone(tmp_path, small_plan):
+    """record_many: three arrivals in one transaction, in order; the second is broken (a
+    NOT NULL column) and is rolled back alone; the third supersedes the first, and each
+    entry says what its row looked like right after it was recorded. Rows the worker
+    built (data_rows) are stored as they are."""
+    from pipeline.ledger import Entry, Recorded, data_rows
+
+    v1_data, v1 = filled_report(small_plan, tmp_path, "v1.xlsx", disbursed=10000)
+    bad_data, bad = filled_report(small_plan, tmp_path, "bad.xlsx", disbursed=20000)
+    v2_data, v2 = filled_report(small_plan, tmp_path, "v2.xlsx", disbursed=70000)
+    bad.budget.loc[0, "project_code"] = None  # budget_lines.project_code is NOT NULL
+    entries = []
+    for n, (data, rep, name) in enumerate([(v1_data, v1, "v1.xlsx"), (bad_data, bad, "bad.xlsx"),
+                                           (v2_data, v2, "v2.xlsx")], start=1):
+        arrival = arrival_of(data, name, datetime(2025, 4, n, tzinfo=UTC), n)
+        rows = data_rows(rep) if name == "v2.xlsx" else None
+        entries.append(Entry(arrival, rep, decide(rep, arrival, small_plan, trusted=False),
+                             None, rows))
+    written = []
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        first, failed, second = ledger.record_many(entries, written.append)
+        assert written == [0, 2]
+        assert isinstance(failed, sqlite3.IntegrityError)
+        assert isinstance(first, Recorded) and isinstance(second, Recorded)
+        assert (first.status, first.supersedes) == ("accepted", [])
+        assert (second.status, second.supersedes) == ("accepted", [first.submission_id])
+        assert (second.agency_code, second.fiscal_year, second.quarter) == (AGENCY, 2568, 2)
+        assert count(ledger, "arrivals") == 2 and count(ledger, "submissions") == 2
+        assert ledger.find_arrival(entries[1].arrival) is None
+        subs = {s["original_name"]: s for s in ledger.submissions()}
+        assert subs["v1.xlsx"]["superseded_by"] == second.submission_id
+        assert ledger.budget_lines(2568, 2)["disbursed"].tolist() == [7000000]
+        ledger.mark_items([("inbox/1.eml", 1, 2), ("inbox/3.eml", 3, 4)])
+        assert ledger.seen_item("inbox/3.eml", 3, 4) and not ledger.seen_item("inbox/2.eml", 1, 2)
+
+
 def test_same_arrival_recorded_twice_is_a_no_op(tmp_path, small_plan):
     data, report = filled_report(small_plan, tmp_path, "r.xlsx")
     arrival = arrival_of(data, "r.xlsx", datetime(2025, 4, 10, tzinfo=UTC), 1)

@@ -1,7 +1,8 @@
 """A night checked by worker processes ends exactly like the same night checked by the run alone.
 
-pipeline/parallel.py moves reading + normalising + validating into spawned workers; the
-run still decides and records. Same inbox, two workspaces: one run with workers, one with
+pipeline/parallel.py moves reading + normalising + validating (and building the feedback
+workbook and the ledger rows of accepted data) into spawned workers; the run still decides,
+writes and records. Same inbox, two workspaces: one run with workers, one with
 EDUROLLUP_WORKERS=0; the ledgers must agree on every submission's status, agency,
 period and problems (code and cell), and on the accepted figures.
 """
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import demo, parallel
+from pipeline import demo, feedback, parallel
 from pipeline.plan_workbook import write_plan
 from pipeline.run import run_nightly
 from pipeline.workspace import Workspace
@@ -59,6 +60,19 @@ def _night(root: Path, plan, files: dict[str, bytes]) -> Workspace:
 
 def _ledger(ws: Workspace) -> dict[str, list]:
     db = sqlite3.connect(ws.ledger_path)
+    everything = {
+        "all_submissions": db.execute(
+            "SELECT id, sha256, arrival_id, original_name, agency_code, fiscal_year, quarter, "
+            "template_version, plan_fingerprint, status, reason, late, errors, warnings, "
+            "feedback_path, superseded_by FROM submissions ORDER BY id").fetchall(),
+        "all_problems": db.execute("SELECT * FROM problems ORDER BY id").fetchall(),
+        "all_budget": db.execute("SELECT * FROM budget_lines ORDER BY 1, 2").fetchall(),
+        "all_indicators": db.execute("SELECT * FROM indicator_results ORDER BY 1, 2").fetchall(),
+        "all_cover": db.execute("SELECT * FROM cover ORDER BY 1").fetchall(),
+        "inbox_items": db.execute("SELECT source_path, size, mtime_ns FROM inbox_items "
+                                  "ORDER BY 1").fetchall(),
+        "feedback": {p.name: p.read_bytes() for p in sorted(ws.feedback_dir.glob("*"))},
+    }
     subs = db.execute(
         "SELECT s.original_name, s.status, s.agency_code, s.fiscal_year, s.quarter, s.late "
         "FROM submissions s ORDER BY s.original_name").fetchall()
@@ -69,7 +83,7 @@ def _ledger(ws: Workspace) -> dict[str, list]:
         "SELECT s.original_name, b.allocated, b.disbursed FROM budget_lines b JOIN "
         "submissions s ON s.id = b.submission_id ORDER BY 1, 2, 3").fetchall()
     db.close()
-    return {"submissions": subs, "problems": probs, "money": money}
+    return {"submissions": subs, "problems": probs, "money": money, **everything}
 
 
 @pytest.mark.slow
@@ -85,15 +99,26 @@ def test_workers_and_run_alone_record_the_same_night(tmp_path, small_plan, monke
         real_init(self, root, items, workers)
 
     monkeypatch.setattr(parallel.Prevalidator, "__init__", counting_init)
+    built_here: list[str] = []  # feedback workbooks built by the run's own process
+    real_bytes = feedback.feedback_bytes
+
+    def counting_bytes(report):
+        built_here.append(report.display_name)
+        return real_bytes(report)
+
+    monkeypatch.setattr(feedback, "feedback_bytes", counting_bytes)
     monkeypatch.setenv("EDUROLLUP_WORKERS", "2")
     with_workers = _ledger(_night(tmp_path / "workers", small_plan, files))
     assert spawned == [2], "the run did not use worker processes"
+    assert built_here == [], "the worker that validated the file builds its feedback"
 
     monkeypatch.setenv("EDUROLLUP_WORKERS", "0")
     alone = _ledger(_night(tmp_path / "alone", small_plan, files))
     assert spawned == [2], "EDUROLLUP_WORKERS=0 must keep the run alone"
+    assert len(built_here) == 1
 
-    assert with_workers == alone
+    assert with_workers == alone  # same rows, ids, feedback files byte for byte
+    assert len(alone["feedback"]) == 1
     statuses = {name: status for name, status, *_ in alone["submissions"]}
     assert len(statuses) == len(files)
     wrong = next(n for n in statuses if "ผิด" in n)

@@ -42,7 +42,13 @@ def _numbers(path) -> list[float]:
 
 
 def _last_run_report(ws) -> dict:
-    return json.loads(sorted(ws.runs_dir.glob("*.json"))[-1].read_text("utf-8"))
+    """The newest run report: '<stamp>.json', then '<stamp>-2.json', ... for runs within one
+    second (which a plain name sort would put first)."""
+    def order(path):
+        stamp, _, n = path.stem.partition("-")
+        return stamp, int(n or 1)
+
+    return json.loads(max(ws.runs_dir.glob("*.json"), key=order).read_text("utf-8"))
 
 
 @pytest.mark.slow

@@ -70,7 +70,8 @@ def _outbox(root: Path) -> dict[str, bytes]:
     return out
 
 
-@pytest.mark.parametrize("crash_at", ["after-archive:3", "after-ledger:120", "during-rollup"])
+@pytest.mark.parametrize("crash_at", ["after-archive:3", "after-ledger:120", "during-ledger:150",
+                                      "during-rollup"])
 def test_rerun_after_kill_completes_the_work(crash_at, demo_built, demo_reference,  # noqa: F811
                                             tmp_path):
     reference_root = demo_reference
@@ -99,6 +100,33 @@ def test_rerun_after_kill_completes_the_work(crash_at, demo_built, demo_referenc
     # and a third run has nothing left to do
     third = subprocess_run(ws)
     assert third.returncode == 0 and "nothing new" in (ws.log_dir / "run.log").read_text("utf-8")
+
+
+@pytest.mark.parametrize("point", ["during-ledger", "after-ledger"])
+def test_a_kill_inside_a_ledger_batch_loses_the_batch_and_the_rerun_redoes_it(
+        point, demo_built, demo_reference, tmp_path):  # noqa: F811
+    """Arrivals are recorded in batches, one transaction each: a kill after the 30th arrival
+    was written into its batch's open transaction leaves none of that batch in the ledger
+    (and no inbox item of it marked); a kill after the 30th is committed leaves it and all
+    before it. Either way the rerun ends exactly like a run that was never killed."""
+    ws = copy_tree(demo_built, tmp_path / "ws")
+    crashed = subprocess_run(ws, env={"EDUROLLUP_CRASH_AT": f"{point}:30"})
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr[-2000:]
+    con = sqlite3.connect(ws.root / "state" / "ledger.sqlite")
+    try:
+        arrivals = con.execute("SELECT COUNT(*) FROM arrivals").fetchone()[0]
+        items = con.execute("SELECT COUNT(*) FROM inbox_items").fetchone()[0]
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        con.close()
+    if point == "during-ledger":
+        assert arrivals < 30 and items <= arrivals  # the open batch is gone, whole
+    else:
+        assert arrivals >= 30
+    rerun = subprocess_run(ws)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert _ledger(ws.root) == _ledger(demo_reference)
+    assert _outbox(ws.root) == _outbox(demo_reference)
 
 
 def test_leftovers_of_a_write_killed_half_way_are_swept(tmp_path):
