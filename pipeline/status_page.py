@@ -126,16 +126,21 @@ def render_status_page(fig: QuarterFigures, run_time: datetime,
           "<th>ได้รับเมื่อ<br>Received</th><th>สถานะ<br>Status</th><th>เหตุผล<br>Reason</th>"
           "<th>ไฟล์แนะนำการแก้ไข<br>Feedback</th></tr>")
         fixed = set(fig.current["agency_code"]) if len(fig.current) else set()
+        # each file's itemised problems, in the period's order, grouped once (a mask per
+        # rejected file took 4 s for 600 files at 30,000 agencies)
+        by_submission: dict[Any, list[dict[str, Any]]] = {}
+        if len(probs):
+            for p in probs[probs["code"].notna()].to_dict("records"):
+                by_submission.setdefault(p["submission_id"], []).append(p)
         for r in bad.sort_values(["received_at", "id"]).to_dict("records"):
             code = r.get("agency_code")
             agency = plan.agencies.get(code or "")
             name = f"{agency.name_th} ({code})" if agency else (code or "-")
-            mine = probs[(probs["submission_id"] == r["id"]) & probs["code"].notna()] \
-                if len(probs) else probs
+            mine = by_submission.get(r["id"], [])
             details = "".join(
                 f"<li>{_e(p['sheet'])}{'!' + _e(p['cell']) if p['cell'] else ''} "
                 f"{_e(p['message_th'])} / {_e(p['message_en'])}</li>"
-                for p in mine.head(5).to_dict("records"))
+                for p in mine[:5])
             more = len(mine) - 5
             if more > 0:
                 details += f"<li>… อีก {more} รายการ ({more} more)</li>"
