@@ -182,6 +182,20 @@ def draft_exists(replies_dir: Path, name: str) -> bool:
     return (replies_dir / name).exists() or (replies_dir / "sent" / name).exists()
 
 
+def existing_drafts(replies_dir: Path) -> set[str]:
+    """The names :func:`draft_exists` says exist, pending or sent: two folder listings
+    instead of two stats per submission."""
+    names: set[str] = set()
+    for folder in (replies_dir, replies_dir / "sent"):
+        try:
+            with os.scandir(folder) as it:
+                names.update(e.name for e in it
+                             if not e.is_symlink() or os.path.exists(e.path))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+    return names
+
+
 def write_draft(replies_dir: Path, facts: ReplyFacts, from_addr: str,
                 office_name: str | None = None) -> Path | None:
     """Write the draft once (atomically); None when there is nobody to reply to.

@@ -559,11 +559,10 @@ class NightlyRun:
         """A draft for every submission with a sender and no draft yet; sha -> draft path."""
         written: dict[str, str] = {}
         statuses = replies_mod.PROBLEM_STATUSES + replies_mod.RECEIPT_STATUSES
-        for s in ledger.submissions():
-            if not s.get("sender") or s["status"] not in statuses:
-                continue
+        drafts = replies_mod.existing_drafts(self.ws.replies_dir)
+        for s in ledger.submissions_with_sender(statuses):
             name = replies_mod.reply_filename(s["sha256"], s.get("agency_code"))
-            if replies_mod.draft_exists(self.ws.replies_dir, name):
+            if name in drafts:
                 continue
             plan = self.plans.get(s.get("fiscal_year")) if s.get("fiscal_year") else None
             if plan is None and self.plans.years():
@@ -590,6 +589,7 @@ class NightlyRun:
                 replies_mod.from_address(self.ws, plan.office_email if plan else None),
                 plan.office_name if plan else None)
             if path is not None:
+                drafts.add(name)
                 rel = _rel(self.ws, path, self.ws.outbox)
                 written[s["sha256"]] = rel
                 self.report.replies_written.append(rel)

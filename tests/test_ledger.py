@@ -310,3 +310,22 @@ def test_two_processes_opening_an_old_ledger_at_once_migrate_it_once(tmp_path):
         t.join(30)
     db.close()
     assert errors == [] and versions == [2, 2]
+
+
+def test_submissions_with_sender_is_submissions_filtered(tmp_path, small_plan):
+    """The reply loop's query: what submissions() lists, with a sender and a given status."""
+    from dataclasses import replace as copy
+
+    data, report = filled_report(small_plan, tmp_path, "r.xlsx")
+    mailed = arrival_of(data, "r.xlsx", datetime(2025, 4, 10, tzinfo=UTC), 1)
+    other_data, other = filled_report(small_plan, tmp_path, "s.xlsx", disbursed=5)
+    dropped = copy(arrival_of(other_data, "s.xlsx", datetime(2025, 4, 11, tzinfo=UTC), 2),
+                   source="dropped", sender=None, sender_display=None, message_id=None)
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        ledger.record(mailed, report, decide(report, mailed, small_plan, trusted=False), None)
+        ledger.record(dropped, other, decide(other, dropped, small_plan, trusted=True), None)
+        statuses = ("accepted", "superseded", "rejected", "quarantined")
+        want = [s for s in ledger.submissions() if s["sender"] and s["status"] in statuses]
+        assert [s["original_name"] for s in want] == ["r.xlsx"]
+        assert ledger.submissions_with_sender(statuses) == want
+        assert ledger.submissions_with_sender(("rejected",)) == []
