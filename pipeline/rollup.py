@@ -198,8 +198,9 @@ def _table(sheet: Any, fm: Formats, top: int, cols: Sequence[Col], records: list
     # _put inlined, through xlsxwriter's undecorated writers (the public ones first try to
     # parse A1 notation): at 30,000 agencies this loop writes 600,000 cells. Col.value
     # gives None for every blank value, so "blank" is "is None" here.
-    put_string, put_number, put_blank = (sheet._write_string, sheet._write_number,
-                                         sheet._write_blank)
+    put_string, put_number, put_blank = (
+        getattr(sheet, f"_write_{kind}", getattr(sheet, f"write_{kind}"))
+        for kind in ("string", "number", "blank"))  # the public ones if a release drops them
     yes, no = "ใช่ (yes)", "ไม่ใช่ (no)"
     getters = [col.value for col in cols]
     r = top + 1
