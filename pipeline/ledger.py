@@ -458,6 +458,15 @@ class Ledger:
             sql += " WHERE " + " AND ".join(where)
         return self._rows(sql + " ORDER BY received_at DESC, id DESC", params)
 
+    def has_submissions(self, fy: int, quarter: int, statuses: Iterable[str]) -> bool:
+        """Whether the period has any submission with one of ``statuses`` (an EXISTS query:
+        a rerun at 30,000 agencies need not fetch the period's rows to know)."""
+        wanted = list(statuses)
+        return bool(self.db.execute(
+            "SELECT EXISTS (SELECT 1 FROM submissions WHERE fiscal_year = ? AND quarter = ? "
+            f"AND status IN ({','.join('?' * len(wanted))}))", (fy, quarter, *wanted)
+        ).fetchone()[0])
+
     def submissions_with_sender(self, statuses: Iterable[str]) -> list[dict[str, Any]]:
         """Submissions that have a sender and one of ``statuses``, newest received first
         (what :meth:`submissions` lists, filtered in SQL: the reply drafts' candidates)."""

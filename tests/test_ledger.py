@@ -313,7 +313,8 @@ def test_two_processes_opening_an_old_ledger_at_once_migrate_it_once(tmp_path):
 
 
 def test_submissions_with_sender_is_submissions_filtered(tmp_path, small_plan):
-    """The reply loop's query: what submissions() lists, with a sender and a given status."""
+    """The reply loop's query: what submissions() lists, with a sender and a given status;
+    has_submissions: whether a period has any of some statuses."""
     from dataclasses import replace as copy
 
     data, report = filled_report(small_plan, tmp_path, "r.xlsx")
@@ -329,3 +330,7 @@ def test_submissions_with_sender_is_submissions_filtered(tmp_path, small_plan):
         assert [s["original_name"] for s in want] == ["r.xlsx"]
         assert ledger.submissions_with_sender(statuses) == want
         assert ledger.submissions_with_sender(("rejected",)) == []
+        # the roll-up's "anything to show?" check, as an EXISTS query
+        assert ledger.has_submissions(2568, 2, ("accepted", "rejected"))
+        assert not ledger.has_submissions(2568, 2, ("rejected", "quarantined"))
+        assert not ledger.has_submissions(2568, 3, ("accepted",))

@@ -42,3 +42,41 @@ def test_rerun_changes_nothing(demo_ran, tmp_path):  # noqa: F811
     quiet = CliRunner().invoke(main, ["run", "--workspace", str(ws.root), "--quiet"])
     assert quiet.exit_code == 0 and quiet.output == ""
     assert ledger_counts(ws) == counts and outbox_snapshot(ws) == snapshot
+
+
+def test_the_parsed_plan_is_cached_by_its_bytes_and_the_program(tmp_path, monkeypatch):
+    """The run and each worker process load plan/<FY>.xlsx; a 30,000-agency plan takes
+    seconds to parse, so the parsed plan is kept in state/ and used while the plan file's
+    bytes and the program are the same: the same Plan, loaded once; a changed plan file
+    or an unreadable cache file means a fresh load."""
+    from dataclasses import replace
+
+    from run_helpers import small_workspace
+
+    from pipeline import plan_load
+    from pipeline.plan_workbook import write_plan
+    from pipeline.run import Plans
+
+    ws, plan = small_workspace(tmp_path)
+    loads: list = []
+    real = plan_load.load_plan
+
+    def counting(path):
+        loads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(plan_load, "load_plan", counting)
+    first = Plans(ws).get(2568)
+    (cached,) = ws.state.glob("plan-cache-2568-*.pickle")
+    again = Plans(ws).get(2568)
+    assert len(loads) == 1 and again is not first
+    assert again == first and again.path == ws.plan_file(2568)
+
+    write_plan(replace(plan, office_name="สำนักงานใหม่"), ws.plan_file(2568))
+    changed = Plans(ws).get(2568)
+    assert len(loads) == 2 and changed.office_name == "สำนักงานใหม่"
+    (newer,) = ws.state.glob("plan-cache-2568-*.pickle")  # the old one is removed
+    assert newer != cached
+
+    newer.write_bytes(b"not a pickle")
+    assert Plans(ws).get(2568) == changed and len(loads) == 3
