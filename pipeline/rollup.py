@@ -1023,22 +1023,25 @@ def _data_sheet(sh: Any, fm: Formats, data: LongData, sub: str, csv_path: Path |
         return
     n = len(data)
     columns = data.columns() if n else {}
+    # up to 850,000 cells: xlsxwriter's undecorated writers, as in _table
+    put_string, put_number = (getattr(sh, f"_write_{kind}", getattr(sh, f"write_{kind}"))
+                              for kind in ("string", "number"))
     for c, (key, _th, _en, kind, width) in enumerate(DATA_COLUMNS):
         fmt = _fmt(fm, kind)
         sh.set_column(c, c, width, fmt)
         if not n:
             continue
         series = columns[key]
-        if kind == "money":
-            values = [int(v) / 100 for v in series]
-            sh.write_column(top + 1, c, values, fmt)
-        elif kind == "int":
-            sh.write_column(top + 1, c, [int(v) for v in series], fmt)
+        if kind in ("money", "int"):
+            values = ([int(v) / 100 for v in series] if kind == "money" else
+                      [int(v) for v in series])
+            for r, v in enumerate(values, start=top + 1):
+                put_number(r, c, v, fmt)
         else:
             for r, v in enumerate(series, start=top + 1):
                 if blank(v) or v == "":
                     continue
-                sh.write_string(r, c, str(v), fmt)
+                put_string(r, c, str(v), fmt)
     last = top + max(n, 1)
     sh.add_table(top, 0, last, len(DATA_COLUMNS) - 1, {
         "name": "RollupData", "style": "Table Style Light 9", "autofilter": True,
