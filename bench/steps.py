@@ -24,7 +24,8 @@ from typing import Any
 # step -> (module, attribute) pairs; "Class.method" wraps a method on the class
 STEPS: dict[str, list[tuple[str, str]]] = {
     "plan": [("pipeline.plan_load", "load_plan")],
-    "collect": [("pipeline.collect", "collect")],
+    # the inbox walked, each item read and hashed (archive.store excluded: its own step)
+    "collect": [("pipeline.collect", "collect"), ("pipeline.run", "NightlyRun.collect")],
     "archive": [("pipeline.archive", "store")],
     "read": [("pipeline.read", "read_workbook")],
     "normalise": [("pipeline.normalise", "normalise_workbook")],
@@ -33,7 +34,8 @@ STEPS: dict[str, list[tuple[str, str]]] = {
     "decide": [("pipeline.decide", "decide"), ("pipeline.decide", "duplicate_decision")],
     "feedback": [("pipeline.run", "NightlyRun.write_feedback")],
     "ledger": [("pipeline.ledger", f"Ledger.{m}") for m in (
-        "seen_item", "mark_item", "find_submission", "find_arrival", "record", "submissions",
+        "seen_item", "mark_item", "mark_items", "find_submission", "find_arrival", "record",
+        "record_many", "submissions", "has_submissions", "submissions_with_sender",
         "current_submissions", "budget_lines", "indicator_results", "problems", "arrivals",
         "periods", "period_digest", "__init__", "migrate")],
     "consolidate": [("pipeline.consolidate", "consolidate_quarter"),

@@ -6,7 +6,8 @@ Order matters for crash safety (see docs/operations.md):
 2. collect new inbox items (items the ledger marked processed are skipped unread);
 3. archive every original by content hash *before* anything else happens to it;
 4. per arrival, in arrival order: read + validate against the plan of its year (worker
-   processes do this ahead, see parallel.py), decide, write the feedback workbook
+   processes do this ahead, see parallel.py; they start during step 2-3 once 64 new
+   workbooks are archived and read the archived copies), decide, write the feedback workbook
    (deterministic name and bytes); then record arrival + submission + problems + accepted
    data, up to LEDGER_BATCH arrivals in ONE ledger transaction (a crash before its commit
    loses the whole batch, which the next run redoes); the inbox item is marked processed
@@ -340,9 +341,10 @@ class NightlyRun:
         self.pre: Any = None  # parallel.Prevalidator when the night is big enough
 
     # -- 2. collect + 3. archive
-    def collect(self, ledger: Any) -> list[Any]:
+    def collect(self, ledger: Any, archived: Any = None) -> list[Any]:
         """New arrivals, each original archived (atomically, by hash) as soon as it is read;
-        inbox items the ledger marked processed are skipped without being read."""
+        inbox items the ledger marked processed are skipped without being read.
+        ``archived(arrival)`` is told of each one as soon as its copy is in the archive."""
         from . import archive, collect
 
         arrivals = []
@@ -353,6 +355,8 @@ class NightlyRun:
             arrivals.append(a)
             self.n_archived += 1
             _hook("after-archive", self.n_archived)
+            if archived is not None:
+                archived(a)
         batch.sync()  # every original durable before the ledger refers to any of them
         _hook("after-collect")
         return arrivals
@@ -739,23 +743,53 @@ def sweep_leftovers(ws: Workspace) -> int:
     return removed
 
 
-def _prevalidator(ws: Workspace, job: NightlyRun, ledger: Any, arrivals: list[Any]) -> Any:
-    """Workers that read + validate the night's new workbooks ahead of the loop (see
-    parallel.py), or None for a small night / EDUROLLUP_WORKERS=1."""
-    from .parallel import Prevalidator, workers_wanted
+class _Workers:
+    """Starts the worker processes (parallel.py) once the night holds enough new workbooks,
+    while the run is still collecting, and hands them each later one: the workers read and
+    validate the first files while the run archives the rest. None for a small night or
+    EDUROLLUP_WORKERS=0."""
 
-    todo = [(a.sha256, job.archived[a.sha256], a.original_name, a) for a in arrivals
-            if a.is_workbook and ledger.find_submission(a.sha256) is None]
-    workers = workers_wanted(len(todo))
-    if not workers:
-        return None
-    years = job.plans.years()
-    if years:  # the latest plan parsed here once and cached in state/, before the workers
-        try:   # would each parse it (a plan with errors is reported where it is needed)
-            job.plans.get(years[-1])
-        except PlanBroken:
-            pass
-    return Prevalidator(ws.root, todo, workers)
+    def __init__(self, ws: Workspace, job: NightlyRun, ledger: Any) -> None:
+        self.ws, self.job, self.ledger = ws, job, ledger
+        self.waiting: list[tuple[str, Path, str, Any]] = []  # until there are enough
+        self.pre: Any = None
+        self.off = False
+
+    def archived(self, a: Any) -> None:
+        """A new arrival is in the archive: to the workers if it is a workbook not seen yet."""
+        if self.off or not a.is_workbook or self.ledger.find_submission(a.sha256) is not None:
+            return
+        item = (a.sha256, self.job.archived[a.sha256], a.original_name, a)
+        if self.pre is not None:
+            self.pre.add(*item)
+            return
+        from .parallel import MIN_FILES
+
+        self.waiting.append(item)
+        if len(self.waiting) >= MIN_FILES:
+            self.start()
+
+    def start(self) -> None:
+        from .parallel import Prevalidator, workers_wanted
+
+        workers = workers_wanted(len(self.waiting))
+        if not workers:
+            self.off = bool(self.waiting)  # EDUROLLUP_WORKERS=0 or one core: never
+            return
+        years = self.job.plans.years()
+        if years:  # the latest plan parsed here once and cached in state/, before the workers
+            try:   # would each parse it (a plan with errors is reported where it is needed)
+                self.job.plans.get(years[-1])
+            except PlanBroken:
+                pass
+        self.pre = Prevalidator(self.ws.root, self.waiting, workers)
+        self.waiting = []
+
+    def finish(self) -> Any:
+        """The Prevalidator with every new workbook of the night, or None."""
+        if self.pre is not None:
+            self.pre.done_adding()
+        return self.pre
 
 
 def _run_locked(ws: Workspace, send: bool, quiet: bool) -> int:
@@ -767,11 +801,12 @@ def _run_locked(ws: Workspace, send: bool, quiet: bool) -> int:
     code = EXIT_OK
     try:
         with Ledger(ws.ledger_path) as ledger:
-            arrivals = job.collect(ledger)
+            workers = _Workers(ws, job, ledger)
+            arrivals = job.collect(ledger, workers.archived)
+            job.pre = workers.finish()
             rep.items_new = len({a.source_path for a in arrivals})
             remaining = Counter(a.source_path for a in arrivals)
             failed_items: set[str] = set()
-            job.pre = _prevalidator(ws, job, ledger, arrivals)
             # Arrivals are decided one by one in arrival order and recorded LEDGER_BATCH at a
             # time, each batch in one transaction; what the run reports and marks is settled
             # per batch, in arrival order, exactly as if each had its own transaction.

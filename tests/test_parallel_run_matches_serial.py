@@ -92,9 +92,13 @@ def test_workers_and_run_alone_record_the_same_night(tmp_path, small_plan, monke
     monkeypatch.setattr(parallel, "MIN_FILES", 2)  # 11 files: use workers anyway
 
     spawned: list[int] = []
+    started: list[tuple[int, int]] = []  # (workbooks handed over at start, originals archived)
     real_init = parallel.Prevalidator.__init__
 
     def counting_init(self, root, items, workers):
+        items = list(items)
+        archive = Workspace.open(Path(root)).archive
+        started.append((len(items), sum(1 for p in archive.rglob("*") if p.is_file())))
         spawned.append(workers)
         real_init(self, root, items, workers)
 
@@ -110,6 +114,10 @@ def test_workers_and_run_alone_record_the_same_night(tmp_path, small_plan, monke
     monkeypatch.setenv("EDUROLLUP_WORKERS", "2")
     with_workers = _ledger(_night(tmp_path / "workers", small_plan, files))
     assert spawned == [2], "the run did not use worker processes"
+    # the workers start as soon as the night holds MIN_FILES new workbooks, while the run is
+    # still archiving the rest (they get each later one as it is archived)
+    assert started == [(2, 2)], started
+    assert len(files) > 2
     assert built_here == [], "the worker that validated the file builds its feedback"
 
     monkeypatch.setenv("EDUROLLUP_WORKERS", "0")
