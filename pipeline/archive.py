@@ -19,7 +19,7 @@ import os
 import re
 from pathlib import Path
 
-from .atomic import sync_filesystem, write_bytes_atomic
+from .atomic import sync_filesystem, write_bytes_atomic, write_new_file
 from .workspace import Workspace
 
 _SUFFIX = re.compile(r"^\.[a-z0-9]{1,8}$")
@@ -80,9 +80,15 @@ def store(ws: Workspace, sha256: str, data: bytes, suffix: str,
     if batch is None:
         write_bytes_atomic(target, data)
     else:
-        if write_bytes_atomic(target, data, durable=False):
+        names = batch.names(sha256)  # the folder as listed once, plus what this batch wrote
+        if target.name in names:  # there, but not these bytes (a damaged copy): replaced
+            changed = write_bytes_atomic(target, data, durable=False)
+        else:
+            write_new_file(target, data)
+            changed = True
+        if changed:
             batch.pending += 1
-        batch.names(sha256).add(target.name)
+        names.add(target.name)
     return target
 
 
