@@ -117,6 +117,45 @@ def data_rows(report: FileReport) -> DataRows:
     return DataRows(budget, indicators, cover)
 
 
+BUDGET_FIELDS = ("project_code", "project_name", "strategy", "budget_source",
+                 "expenditure_category", "allocated", "committed", "disbursed",
+                 "progress_status", "remarks")
+
+
+def data_rows_from_lists(lists: dict[str, dict[str, list[Any]]],
+                         cover: dict[str, Any] | None) -> DataRows:
+    """:func:`data_rows` from the clean data as plain column lists
+    (``FileReport.clean_lists``), without building pandas frames first: the same rows
+    (tests/test_ledger.py compares the two on the demo's files)."""
+    from .validate import _int_or_same
+
+    budget: list[tuple[Any, ...]] = []
+    b = lists.get("budget")
+    if b and b.get("_row"):
+        n = len(b["_row"])
+        cols = [b.get(name) or [None] * n for name in BUDGET_FIELDS]
+        for row, code, name, strategy, source, category, allocated, committed, disbursed, \
+                status, remarks in zip(b["_row"], *cols, strict=True):
+            budget.append((
+                _int(row), _text(code), _text(name), _int(_int_or_same(strategy), None),
+                _text(source), _text(category), _int(allocated, None), _int(committed),
+                _int(disbursed), _text(status), _text(remarks)))
+    indicators: list[tuple[Any, ...]] = []
+    i = lists.get("indicators")
+    if i and i.get("_row"):
+        n = len(i["_row"])
+        codes, results, evidence = (i.get(name) or [None] * n
+                                    for name in ("indicator_code", "result", "evidence"))
+        indicators = [(_int(row), _text(code), _float(result), _text(ev))
+                      for row, code, result, ev in zip(i["_row"], codes, results, evidence,
+                                                       strict=True)]
+    c = cover or {}
+    return DataRows(budget, indicators, (
+        _text(c.get("reporter_name")), _text(c.get("reporter_position")),
+        _text(c.get("reporter_phone")), _text(c.get("reporter_email")),
+        _text(c.get("report_date"))))
+
+
 @dataclass
 class Entry:
     """One arrival to record with :meth:`Ledger.record_many` (the arguments of

@@ -145,6 +145,9 @@ class FileReport:
     budget: pd.DataFrame | None = None  # Budget fields + _row, clean (only when no errors)
     indicators: pd.DataFrame | None = None  # IndicatorResults fields + _row
     problems: list[Problem] = field(default_factory=list)
+    # instead of the two frames (validate_workbooks(frames=False), the worker processes):
+    # the clean budget and indicators as plain column lists, for ledger.data_rows_from_lists
+    clean_lists: dict[str, dict[str, list[Any]]] | None = None
 
     @property
     def errors(self) -> list[Problem]:

@@ -13,7 +13,8 @@ does, and validates the whole chunk with ``validate.validate_workbooks`` (one pa
 per sheet for the chunk; results are per file). It returns the ``FileReport``, the year
 the file claimed and :class:`Extras`, work the run would otherwise do itself afterwards:
 
-- the ledger rows of the accepted data (``ledger.data_rows``: pandas frames to tuples),
+- the ledger rows of the accepted data (``ledger.data_rows_from_lists``: validated with
+  ``frames=False``, the clean columns as plain lists straight to tuples, no pandas frames),
   for files without errors; the report then travels without its frames;
 - the feedback workbook's bytes (openpyxl load + annotate + save, ~300 ms a file) when
   the worker's own decision (``decide.decide``, as the run would decide for the first
@@ -102,12 +103,14 @@ def _extras(report: Any, year: int | None, arrival: Any, plans: Any) -> Extras:
     from .collect import trusted
     from .decide import decide
     from .feedback import feedback_bytes
-    from .ledger import data_rows
+    from .ledger import data_rows, data_rows_from_lists
     from .replies import PROBLEM_STATUSES
     from .run import _merge_problems
 
     extras = Extras()
-    if report.budget is not None or report.indicators is not None:
+    if report.clean_lists is not None:  # validated with frames=False (see _check)
+        extras.rows = data_rows_from_lists(report.clean_lists, report.cover)
+    elif report.budget is not None or report.indicators is not None:
         extras.rows = data_rows(report)
     if arrival is not None:
         plan = plans.get(year)
@@ -145,8 +148,8 @@ def _check(items: list[tuple[str, str, str, Any]]) -> list[tuple[str, Any, int |
             return out
         except Exception:  # noqa: BLE001 - the run redoes this file itself
             continue
-    try:
-        reports = validate_workbooks([(raw, plan) for _i, raw, plan, _y in todo])
+    try:  # clean data as plain lists: the ledger rows are built from them, no frames
+        reports = validate_workbooks([(raw, plan) for _i, raw, plan, _y in todo], frames=False)
     except Exception:  # noqa: BLE001
         return out
     for (i, _raw, _plan, year), report in zip(todo, reports, strict=True):
@@ -158,8 +161,10 @@ def _check(items: list[tuple[str, str, str, Any]]) -> list[tuple[str, Any, int |
             return [None] * len(items)
         except Exception:  # noqa: BLE001 - the run does the rest itself
             extras = None
-        if extras is not None and extras.rows is not None:
-            report = replace(report, budget=None, indicators=None)  # the rows say it all
+        if report.clean_lists is not None:
+            if extras is None or extras.rows is None:
+                continue  # no rows and no frames: the run does this file itself
+            report = replace(report, clean_lists=None)  # the rows say it all
         out[i] = (items[i][0], report, year, extras)
     return out
 

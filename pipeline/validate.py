@@ -832,10 +832,13 @@ class _Job:
     failed: bool = False
 
 
-def validate_workbooks(items: list[tuple[RawWorkbook, Plan | None]]) -> list[FileReport]:
+def validate_workbooks(items: list[tuple[RawWorkbook, Plan | None]],
+                       frames: bool = True) -> list[FileReport]:
     """:func:`validate_workbook` for many files: the column checks of all files that share
     a plan run as one pandera call per sheet (pandera's per-call cost dominates small
-    sheets), then each file's rules run on its own. Results are exactly per file."""
+    sheets), then each file's rules run on its own. Results are exactly per file.
+    ``frames=False``: a clean file's data comes as plain lists (``FileReport.clean_lists``)
+    instead of pandas frames, for the ledger rows a worker builds (parallel.py)."""
     jobs = [_start(raw, plan) for raw, plan in items]
     groups: dict[int, list[_Job]] = {}
     for job in jobs:
@@ -861,7 +864,7 @@ def validate_workbooks(items: list[tuple[RawWorkbook, Plan | None]]) -> list[Fil
                         found.append([])
             for j, ps in zip(members, found, strict=True):
                 j.column_problems[spec.key] = ps
-    return [_finish(job) for job in jobs]
+    return [_finish(job, frames) for job in jobs]
 
 
 def _fail(job: _Job, exc: Exception) -> None:
@@ -902,8 +905,8 @@ def _start(raw: RawWorkbook, plan: Plan | None) -> _Job:
     return job
 
 
-def _finish(job: _Job) -> FileReport:
-    """The rules across fields, then the verdict and the clean frames."""
+def _finish(job: _Job, frames: bool = True) -> FileReport:
+    """The rules across fields, then the verdict and the clean frames (or lists)."""
     rep, raw, plan, file = job.rep, job.raw, job.plan, job.raw.display_name
     problems = job.problems
     if not job.failed:
@@ -926,11 +929,16 @@ def _finish(job: _Job) -> FileReport:
     if not job.failed and not any(p.is_error for p in problems):
         try:
             budget_sf, ind_sf = job.frames.get("budget"), job.frames.get("indicators")
-            rep.budget = _clean_budget(budget_sf) if budget_sf is not None else None
-            rep.indicators = _clean_indicators(ind_sf) if ind_sf is not None else None
+            if frames:
+                rep.budget = _clean_budget(budget_sf) if budget_sf is not None else None
+                rep.indicators = _clean_indicators(ind_sf) if ind_sf is not None else None
+            else:
+                rep.clean_lists = {key: _plain(sf) for key, sf in
+                                   (("budget", budget_sf), ("indicators", ind_sf))
+                                   if sf is not None}
         except Exception as exc:  # noqa: BLE001
             _fail(job, exc)
-            rep.budget = rep.indicators = None
+            rep.budget = rep.indicators = rep.clean_lists = None
     rep.problems = sorted(unique_problems(problems), key=_reading_order)
     return rep
 

@@ -334,3 +334,34 @@ def test_submissions_with_sender_is_submissions_filtered(tmp_path, small_plan):
         assert ledger.has_submissions(2568, 2, ("accepted", "rejected"))
         assert not ledger.has_submissions(2568, 2, ("rejected", "quarantined"))
         assert not ledger.has_submissions(2568, 3, ("accepted",))
+
+
+def test_rows_from_plain_lists_equal_rows_from_frames(tmp_path, small_plan):
+    """Worker processes validate with frames=False and build the ledger rows straight from
+    the clean columns (ledger.data_rows_from_lists); every accepted figure must be exactly
+    what data_rows makes from the pandas frames, on real filled templates."""
+    from pipeline import demo
+    from pipeline.ledger import data_rows, data_rows_from_lists
+    from pipeline.validate import validate_workbooks
+
+    raws = []
+    for (code, q), rep in sorted(demo.make_reports(small_plan).items()):
+        path = tmp_path / f"{code}-q{q}.xlsx"
+        path.write_bytes(demo.xlsx_bytes(demo.fill(small_plan, rep)))
+        raws.append((read_workbook(path), small_plan))
+    with_frames = validate_workbooks(raws)
+    with_lists = validate_workbooks(raws, frames=False)
+    compared = 0
+    for framed, listed in zip(with_frames, with_lists, strict=True):
+        assert framed.problems == listed.problems
+        assert listed.budget is None and listed.indicators is None
+        if not framed.valid:
+            assert listed.clean_lists is None
+            continue
+        expected = data_rows(framed)
+        got = data_rows_from_lists(listed.clean_lists, listed.cover)
+        assert got == expected
+        assert all(isinstance(r[7], int) for r in got.budget if r[7] is not None)  # satang
+        compared += 1
+        assert expected.budget and expected.indicators
+    assert compared >= len(small_plan.agencies)
