@@ -86,9 +86,9 @@ def annual_path(ws: Workspace, fy: int) -> Path:
 
 
 def _load_plan(ws: Workspace, fy: int) -> Plan:
-    from .plan_load import load_plan
+    from .plan_load import load_plan_cached
 
-    return load_plan(ws.plan_file(fy))
+    return load_plan_cached(ws.state, ws.plan_file(fy))  # the run's parsed plan, if cached
 
 
 # ---- formats and small writers ----------------------------------------------------------------

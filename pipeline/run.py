@@ -209,54 +209,6 @@ def _setup_log(ws: Workspace) -> logging.Handler:
     return handler
 
 
-_CODE_KEY: list[str] = []
-
-
-def _code_key() -> str:
-    """A hash of this program's source (pipeline and schemas packages): a parsed plan cached
-    by another version of the code is never used."""
-    if not _CODE_KEY:
-        import schemas
-
-        h = hashlib.sha256()
-        for pkg in (Path(__file__).parent, Path(schemas.__file__).parent):
-            for src in sorted(pkg.glob("*.py")):
-                h.update(src.name.encode() + b"\0" + src.read_bytes() + b"\0")
-        _CODE_KEY.append(h.hexdigest())
-    return _CODE_KEY[0]
-
-
-def _load_plan_cached(ws: Workspace, path: Path, load_plan: Any) -> Plan:
-    """``load_plan(path)``, through a cache of the parsed plan in ``state/`` keyed by the
-    plan file's bytes and the program's source (a 30,000-agency plan: 2-5 s to load, 0.1 s
-    to unpickle; the run and each worker process load it). A plan with errors is never
-    cached (load_plan raises each time); an unreadable cache file is ignored."""
-    import pickle
-
-    data = path.read_bytes()
-    key = hashlib.sha256(data + _code_key().encode()).hexdigest()[:24]
-    prefix = f"plan-cache-{_safe_stem(path.name)}-"
-    cache = ws.state / f"{prefix}{key}.pickle"
-    try:
-        plan = pickle.loads(cache.read_bytes())
-        if isinstance(plan, Plan):
-            plan.path = path
-            return plan
-    except Exception:  # noqa: BLE001, S301 - our own file in state/; any doubt: load the plan
-        pass
-    plan = load_plan(path)
-    if path.read_bytes() == data:  # not saved again while we read it
-        try:
-            write_bytes_atomic(cache, pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL),
-                               durable=False)  # a cache: losing it costs one load
-            for old in ws.state.glob(f"{prefix}*.pickle"):
-                if old != cache:
-                    old.unlink(missing_ok=True)
-        except OSError:
-            pass
-    return plan
-
-
 class Plans:
     """Plans by fiscal year, loaded on first use (a no-change night loads none)."""
 
@@ -272,10 +224,10 @@ class Plans:
             if not path.exists():
                 self._cache[fiscal_year] = None
             else:
-                from .plan_load import PlanError, load_plan
+                from .plan_load import PlanError, load_plan_cached
 
                 try:
-                    self._cache[fiscal_year] = _load_plan_cached(self.ws, path, load_plan)
+                    self._cache[fiscal_year] = load_plan_cached(self.ws.state, path)
                 except PlanError as exc:
                     lines = [f"{p.where or p.file} {p.code}: {p.message_th} / {p.message_en}"
                              for p in getattr(exc, "problems", [])[:10]]

@@ -39,10 +39,10 @@ def _load_plan(ws: Workspace, fy: int) -> Plan | None:
     path = ws.plan_file(fy)
     if not path.exists():
         return None
-    from .plan_load import PlanError, load_plan
+    from .plan_load import PlanError, load_plan_cached
 
     try:
-        return load_plan(path)
+        return load_plan_cached(ws.state, path)
     except PlanError as exc:
         raise click.ClickException(
             f"{exc}\nตรวจแผนด้วย / check the plan with: edurollup plan check {path}") from exc

@@ -61,9 +61,9 @@ def write_status_page(ws: Workspace, fy: int, quarter: int, run_time: datetime,
     """Write outbox/status.html for the quarter; unchanged content is not rewritten.
     ``figures``: the night's consolidated quarters (rollup.quarter_figures)."""
     if plan is None:
-        from .plan_load import load_plan
+        from .plan_load import load_plan_cached
 
-        plan = load_plan(ws.plan_file(fy))
+        plan = load_plan_cached(ws.state, ws.plan_file(fy))
     fig = quarter_figures(ws, plan, fy, quarter, figures)
     target = ws.outbox / "status.html"
     rollup = rollup_path(ws, fy, quarter)

@@ -80,3 +80,17 @@ def test_the_parsed_plan_is_cached_by_its_bytes_and_the_program(tmp_path, monkey
 
     newer.write_bytes(b"not a pickle")
     assert Plans(ws).get(2568) == changed and len(loads) == 3
+
+    # edurollup report and status read the same cache (a 30,000-agency plan: 2-4 s a parse)
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+    from pipeline.ledger import Ledger
+
+    Ledger(ws.ledger_path).close()  # an empty ledger: the report and status need one
+    for args in (["report", "--fy", "2568", "--quarter", "1"],
+                 ["status", "--fy", "2568", "--quarter", "1"]):
+        result = CliRunner().invoke(main, [*args, "--workspace", str(ws.root)])
+        assert result.exit_code == 0, result.output
+    assert len(loads) == 3
+    assert (ws.outbox / "2568" / "Q1" / "rollup-2568-Q1.xlsx").exists()
