@@ -52,12 +52,15 @@ def _isna(value: Any) -> bool:
     return bool(pd.isna(value))
 
 
-def _records(df: pd.DataFrame) -> Iterator[dict[str, Any]]:
-    """``df.to_dict("records")`` without its per-call cost (~2 ms in pandas 3, two thirds of
-    a whole ``record()``); same Python values (ints, floats, str, pd.NA)."""
-    cols = [str(c) for c in df.columns]
-    for values in zip(*(df[c].tolist() for c in df.columns), strict=True):
-        yield dict(zip(cols, values, strict=True))
+def _columns(df: pd.DataFrame | None) -> dict[str, list[Any]] | None:
+    """A clean frame as plain column lists (``df.to_dict("records")`` costs ~2 ms a frame in
+    pandas 3); None for a missing or empty frame. Same Python values (ints, floats, str,
+    pd.NA); a frame without ``_row`` gets row 0, as before."""
+    if df is None or not len(df):
+        return None
+    lists = {str(c): df[c].tolist() for c in df.columns}
+    lists.setdefault("_row", [None] * len(df))
+    return lists
 
 
 def _int(value: Any, default: int | None = 0) -> int | None:
@@ -95,26 +98,10 @@ class DataRows:
 def data_rows(report: FileReport) -> DataRows:
     """The rows :meth:`Ledger.record` stores for an accepted ``report`` (same values as
     reading its frames at record time)."""
-    budget: list[tuple[Any, ...]] = []
-    if report.budget is not None and len(report.budget):
-        for r in _records(report.budget):
-            budget.append((
-                _int(r.get("_row")), _text(r.get("project_code")),
-                _text(r.get("project_name")), _int(r.get("strategy"), None),
-                _text(r.get("budget_source")), _text(r.get("expenditure_category")),
-                _int(r.get("allocated"), None), _int(r.get("committed")),
-                _int(r.get("disbursed")), _text(r.get("progress_status")),
-                _text(r.get("remarks"))))
-    indicators: list[tuple[Any, ...]] = []
-    if report.indicators is not None and len(report.indicators):
-        indicators = [(_int(r.get("_row")), _text(r.get("indicator_code")),
-                       _float(r.get("result")), _text(r.get("evidence")))
-                      for r in _records(report.indicators)]
-    c = report.cover or {}
-    cover = (_text(c.get("reporter_name")), _text(c.get("reporter_position")),
-             _text(c.get("reporter_phone")), _text(c.get("reporter_email")),
-             _text(c.get("report_date")))
-    return DataRows(budget, indicators, cover)
+    lists = {key: cols for key, cols in (("budget", _columns(report.budget)),
+                                         ("indicators", _columns(report.indicators)))
+             if cols is not None}
+    return data_rows_from_lists(lists, report.cover)
 
 
 BUDGET_FIELDS = ("project_code", "project_name", "strategy", "budget_source",
@@ -124,11 +111,9 @@ BUDGET_FIELDS = ("project_code", "project_name", "strategy", "budget_source",
 
 def data_rows_from_lists(lists: dict[str, dict[str, list[Any]]],
                          cover: dict[str, Any] | None) -> DataRows:
-    """:func:`data_rows` from the clean data as plain column lists
-    (``FileReport.clean_lists``), without building pandas frames first: the same rows
-    (tests/test_ledger.py compares the two on the demo's files)."""
-    from .validate import _int_or_same
-
+    """The ledger rows of clean data given as plain column lists
+    (``FileReport.clean_lists``, or a report's frames through :func:`data_rows`): workers
+    build them without pandas frames (tests/test_ledger.py compares both on demo files)."""
     budget: list[tuple[Any, ...]] = []
     b = lists.get("budget")
     if b and b.get("_row"):
@@ -137,7 +122,7 @@ def data_rows_from_lists(lists: dict[str, dict[str, list[Any]]],
         for row, code, name, strategy, source, category, allocated, committed, disbursed, \
                 status, remarks in zip(b["_row"], *cols, strict=True):
             budget.append((
-                _int(row), _text(code), _text(name), _int(_int_or_same(strategy), None),
+                _int(row), _text(code), _text(name), _int(strategy, None),
                 _text(source), _text(category), _int(allocated, None), _int(committed),
                 _int(disbursed), _text(status), _text(remarks)))
     indicators: list[tuple[Any, ...]] = []

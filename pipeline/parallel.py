@@ -247,8 +247,6 @@ class Prevalidator:
     def _get(self, sha: str) -> tuple[Any, int | None, Any] | None:
         if sha in self.results:
             return self.results.pop(sha)
-        if any(item[0] == sha for item in self.pending):
-            self._seal()  # asked for before its chunk filled up
         k = self.where.get(sha)
         if k is None or self.pool is None:
             return None

@@ -726,7 +726,7 @@ class _Workers:
 
         workers = workers_wanted(len(self.waiting))
         if not workers:
-            self.off = bool(self.waiting)  # EDUROLLUP_WORKERS=0 or one core: never
+            self.off = True  # EDUROLLUP_WORKERS=0 or one core: never
             return
         years = self.job.plans.years()
         if years:  # the latest plan parsed here once and cached in state/, before the workers
