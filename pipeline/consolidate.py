@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import sqlite3
 import statistics
-import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -157,19 +156,6 @@ def parse_time(text: Any) -> datetime | None:
     return datetime.fromisoformat(str(text))
 
 
-_FINGERPRINTS: dict[int, tuple[weakref.ref, str]] = {}
-
-
-def plan_fingerprint(plan: Plan) -> str:
-    """plan.fingerprint, once per Plan object: it hashes the whole plan (1.1 s at 30,000
-    agencies), and a night shows it in the quarter roll-up, the annual report and the
-    status page."""
-    hit = _FINGERPRINTS.get(id(plan))
-    if hit is not None and hit[0]() is plan:
-        return hit[1]
-    fp = plan.fingerprint
-    _FINGERPRINTS[id(plan)] = (weakref.ref(plan), fp)
-    return fp
 
 
 # ---- labels ----------------------------------------------------------------------------------

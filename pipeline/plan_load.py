@@ -24,7 +24,15 @@ from schemas.choices import AGENCY_TYPES
 from . import catalog
 from .model import Problem, SheetFrame, unique_problems
 from .normalise import Bad, clean_text, norm_key, normalise_workbook, split_emails
-from .plan import ALL_AGENCY_TYPES, Agency, DisbursementTarget, Indicator, Plan, Strategy
+from .plan import (
+    ALL_AGENCY_TYPES,
+    Agency,
+    DisbursementTarget,
+    Indicator,
+    Plan,
+    Strategy,
+    plan_fingerprint,
+)
 from .read import read_workbook
 from .safety import Limits
 
@@ -322,6 +330,7 @@ def load_plan_cached(state: Path, path: Path) -> Plan:
         pass
     plan = load_plan(path)
     if path.read_bytes() == data:  # not saved again while we read it
+        plan_fingerprint(plan)  # hashed once here, then kept in the cache with the plan
         try:
             write_bytes_atomic(cache, pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL),
                                durable=False)  # a cache: losing it costs one load

@@ -42,10 +42,9 @@ from .consolidate import (
     choice_label,
     consolidate_quarter,
     parse_time,
-    plan_fingerprint,
     total_row,
 )
-from .plan import Plan
+from .plan import Plan, plan_fingerprint
 from .workspace import Workspace
 
 FONT = "TH Sarabun New"

@@ -15,8 +15,8 @@ from urllib.parse import quote
 
 from . import calendar as fcal
 from .atomic import write_text_atomic
-from .consolidate import STATE_LABELS, QuarterFigures, blank, choice_label, plan_fingerprint
-from .plan import Plan
+from .consolidate import STATE_LABELS, QuarterFigures, blank, choice_label
+from .plan import Plan, plan_fingerprint
 from .rollup import Figures, be_datetime, be_received, quarter_figures, rollup_path
 from .workspace import Workspace
 

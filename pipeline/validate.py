@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import weakref
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
@@ -50,7 +49,7 @@ from schemas.choices import FIXED_CHOICES
 from . import calendar as fcal
 from . import catalog
 from .model import FileReport, Problem, RawWorkbook, SheetFrame, unique_problems
-from .plan import Plan
+from .plan import Plan, plan_fingerprint
 from .workspace import Workspace
 
 # ---- thresholds (the demo generator stays inside them) ------------------------------------
@@ -538,17 +537,6 @@ def _issued_indicators(raw: RawWorkbook, plan: Plan | None, agency_code: str | N
     return None
 
 
-_FINGERPRINTS: dict[int, tuple[weakref.ref, str]] = {}
-
-
-def plan_fingerprint(plan: Plan) -> str:
-    """plan.fingerprint, computed once per Plan object (it hashes the whole plan: ~20 ms)."""
-    hit = _FINGERPRINTS.get(id(plan))
-    if hit is not None and hit[0]() is plan:
-        return hit[1]
-    fp = plan.fingerprint
-    _FINGERPRINTS[id(plan)] = (weakref.ref(plan), fp)
-    return fp
 
 
 def _cover_rules(rep: FileReport, sf: SheetFrame, raw: RawWorkbook, plan: Plan | None,
