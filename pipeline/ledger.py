@@ -317,7 +317,7 @@ class Ledger:
         if already is not None and already["submission_id"] is not None:
             return int(already["submission_id"])
         with self.transaction() as db:
-            return self._record(db, arrival, report, decision, feedback_path)
+            return self._record(db, arrival, report, decision, feedback_path).submission_id
 
     def record_many(self, entries: list[Entry],
                     each: Callable[[int], None] | None = None) -> list[Recorded | Exception]:
@@ -334,37 +334,30 @@ class Ledger:
             for i, e in enumerate(entries):
                 db.execute("SAVEPOINT entry")
                 try:
-                    sub_id = self._record(db, e.arrival, e.report, e.decision, e.feedback_path,
-                                          e.rows)
-                    row = db.execute("SELECT agency_code, fiscal_year, quarter, status "
-                                     "FROM submissions WHERE id = ?", (sub_id,)).fetchone()
-                    supersedes: list[int] = []
-                    if e.decision.status == "accepted" and None not in tuple(row)[:3]:
-                        supersedes = [r[0] for r in db.execute(
-                            "SELECT id FROM submissions WHERE fiscal_year = ? AND quarter = ? "
-                            "AND agency_code = ? AND superseded_by = ? "
-                            "ORDER BY received_at DESC, id DESC",
-                            (row["fiscal_year"], row["quarter"], row["agency_code"], sub_id))]
+                    done = self._record(db, e.arrival, e.report, e.decision, e.feedback_path,
+                                        e.rows)
                     db.execute("RELEASE entry")
                 except Exception as exc:  # noqa: BLE001 - this entry only; the caller reports it
                     db.execute("ROLLBACK TO entry")
                     db.execute("RELEASE entry")
                     out.append(exc)
                     continue
-                out.append(Recorded(sub_id, row["agency_code"], row["fiscal_year"],
-                                    row["quarter"], row["status"], supersedes))
+                out.append(done)
                 if each is not None:
                     each(i)
         return out
 
     def _record(self, db: sqlite3.Connection, arrival: Arrival, report: FileReport | None,
                 decision: Decision, feedback_path: str | None,
-                rows: DataRows | None = None) -> int:
-        """:meth:`record` inside an open transaction."""
-        existing = db.execute("SELECT id, status FROM submissions WHERE sha256 = ?",
-                              (arrival.sha256,)).fetchone()
+                rows: DataRows | None = None) -> Recorded:
+        """:meth:`record` inside an open transaction; what the submission row holds
+        afterwards comes from the values written, not from selecting the row again (a
+        30,000-file night: 4 statements fewer per accepted file)."""
+        existing = db.execute("SELECT id, status, agency_code, fiscal_year, quarter "
+                              "FROM submissions WHERE sha256 = ?", (arrival.sha256,)).fetchone()
         arrival_id = self._insert_arrival(db, arrival, existing["id"] if existing else None)
         fresh = decision.status != "duplicate"
+        values = self._submission_values(arrival, report, decision, feedback_path)
         if existing is not None and fresh and existing["status"] == "quarantined":
             sub_id = int(existing["id"])
             db.execute(
@@ -372,31 +365,31 @@ class Ledger:
                 "received_at = ?, agency_code = ?, fiscal_year = ?, quarter = ?, "
                 "template_version = ?, plan_fingerprint = ?, status = ?, reason = ?, "
                 "late = ?, errors = ?, warnings = ?, feedback_path = ?, decided_at = ?, "
-                "superseded_by = NULL WHERE id = ?",
-                (arrival_id, *self._submission_values(arrival, report, decision,
-                                                      feedback_path), sub_id))
+                "superseded_by = NULL WHERE id = ?", (arrival_id, *values, sub_id))
             db.execute("DELETE FROM problems WHERE submission_id = ?", (sub_id,))
         elif existing is not None or not fresh:
             if existing is None:
                 raise ValueError("a duplicate decision needs the earlier submission "
                                  f"of {arrival.sha256[:12]} in the ledger")
-            return int(existing["id"])
+            return Recorded(int(existing["id"]), existing["agency_code"],
+                            existing["fiscal_year"], existing["quarter"], existing["status"], [])
         else:
             cur = db.execute(
                 "INSERT INTO submissions (arrival_id, original_name, sender, received_at, "
                 "agency_code, fiscal_year, quarter, template_version, plan_fingerprint, "
                 "status, reason, late, errors, warnings, feedback_path, decided_at, sha256) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (arrival_id, *self._submission_values(arrival, report, decision,
-                                                      feedback_path), arrival.sha256))
+                (arrival_id, *values, arrival.sha256))
             sub_id = int(cur.lastrowid)
             db.execute("UPDATE arrivals SET submission_id = ? WHERE id = ?",
                        (sub_id, arrival_id))
         self._insert_problems(db, sub_id, decision.problems)
+        agency, fy, quarter, status = values[3], values[4], values[5], decision.status
+        supersedes: list[int] = []
         if decision.status == "accepted" and report is not None:
             self._insert_data(db, sub_id, rows or data_rows(report))
-            self._supersede(db, sub_id)
-        return sub_id
+            status, supersedes = self._supersede(db, sub_id, agency, fy, quarter)
+        return Recorded(sub_id, agency, fy, quarter, status, supersedes)
 
     def _insert_arrival(self, db: sqlite3.Connection, a: Arrival, sub_id: int | None) -> int:
         cur = db.execute(
@@ -448,25 +441,28 @@ class Ledger:
             "reporter_email, report_date) VALUES (?,?,?,?,?,?)", (sub_id, *rows.cover))
 
     @staticmethod
-    def _supersede(db: sqlite3.Connection, sub_id: int) -> None:
-        """Keep only the newest accepted submission of the new one's agency and period."""
-        me = db.execute("SELECT agency_code, fiscal_year, quarter FROM submissions WHERE id = ?",
-                        (sub_id,)).fetchone()
-        if me["agency_code"] is None or me["fiscal_year"] is None or me["quarter"] is None:
-            return
+    def _supersede(db: sqlite3.Connection, sub_id: int, agency: str | None, fy: int | None,
+                   quarter: int | None) -> tuple[str, list[int]]:
+        """Keep only the newest accepted submission of the new one's agency and period;
+        returns the new one's status afterwards and the ids it superseded (newest first)."""
+        if agency is None or fy is None or quarter is None:
+            return "accepted", []
         # every accepted-content submission of the period, newest first
         accepted = [r["id"] for r in db.execute(
             "SELECT id FROM submissions WHERE agency_code = ? AND fiscal_year = ? AND quarter = ?"
             " AND status IN ('accepted', 'superseded') ORDER BY received_at DESC, id DESC",
-            (me["agency_code"], me["fiscal_year"], me["quarter"])).fetchall()]
-        newest = accepted[0]
-        db.execute("UPDATE submissions SET status = 'accepted', superseded_by = NULL "
-                   "WHERE id = ?", (newest,))
-        older = accepted[1:]
+            (agency, fy, quarter)).fetchall()]
+        newest, older = accepted[0], accepted[1:]
+        if newest != sub_id:  # the new one was written accepted and superseded by nothing
+            db.execute("UPDATE submissions SET status = 'accepted', superseded_by = NULL "
+                       "WHERE id = ?", (newest,))
         if older:
             db.executemany(
                 "UPDATE submissions SET status = 'superseded', superseded_by = ? WHERE id = ?",
                 [(newest, i) for i in older])
+        if newest != sub_id:
+            return "superseded", []
+        return "accepted", older
 
     # ---- queries ------------------------------------------------------------------------------------
     def submissions(self, fy: int | None = None, quarter: int | None = None,
