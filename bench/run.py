@@ -361,6 +361,10 @@ def table(r: dict[str, Any]) -> str:
     cpu = r["cpu_ms_per_workbook"]
     out.append(f"CPU ms per workbook: floor {cpu['floor']}, naive {cpu['naive']}, "
                f"product {cpu['product']} (cold run, workers included)")
+    split = r["product"]["cold"]["steps"].get("cpu_s")
+    if split:
+        out.append(f"cold run CPU s: the run's own process {split['run_process']}, "
+                   f"workers {split['workers']}")
     out.append(f"naive is {r['naive_speedup']}x slower than the product per workbook; "
                f"peak RSS of any step {r['peak_rss_mb']} MB")
     bad = {k: v for k, v in r["exit_codes"].items() if v}

@@ -16,6 +16,7 @@ import functools
 import importlib
 import json
 import pkgutil
+import resource
 import sys
 import time
 from pathlib import Path
@@ -123,10 +124,14 @@ def main(argv: list[str]) -> int:
     except SystemExit as exc:  # the run command exits with the run's code
         code = int(exc.code or 0)
     wall = time.perf_counter() - t0
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)  # the workers, once reaped
+    cpu = {"run_process": round(own.ru_utime + own.ru_stime, 2),
+           "workers": round(kids.ru_utime + kids.ru_stime, 2)}
     steps = {k: round(v, 3) for k, v in timer.totals.items()}
     steps["other"] = round(wall - sum(timer.totals.values()), 3)
     out.write_text(json.dumps({"wall_s": round(wall, 3), "exit_code": code, "steps_s": steps,
-                               "calls": timer.calls}, indent=1), "utf-8")
+                               "cpu_s": cpu, "calls": timer.calls}, indent=1), "utf-8")
     return code
 
 
