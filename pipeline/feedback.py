@@ -24,7 +24,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.hyperlink import Hyperlink
-from openpyxl.xml.functions import tostring
+from openpyxl.writer.excel import ExcelWriter
 
 import schemas
 
@@ -231,19 +231,24 @@ def _link_target(wb: Workbook, p: Problem) -> str | None:
     return "'{}'!{}".format(p.sheet.replace("'", "''"), p.cell.replace("$", ""))
 
 
-def _deterministic_zip(data: bytes, core_xml: bytes) -> bytes:
-    """Same members, fixed timestamps and core properties (openpyxl stamps "modified"
-    with the clock on save): the same report gives byte-identical files."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            zi = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
+class _FixedTimeZip(zipfile.ZipFile):
+    """A zip whose members all get the same timestamp and mode, so the same report gives
+    byte-identical files: openpyxl stamps each member with the clock (and writes the
+    worksheets from temporary files). Writing them so in the first place costs one deflate
+    per member, where saving then re-zipping cost two and an inflate."""
+
+    def writestr(self, zinfo_or_arcname: Any, data: Any, compress_type: Any = None,
+                 compresslevel: Any = None) -> None:
+        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
+            zi = zipfile.ZipInfo(zinfo_or_arcname, date_time=_ZIP_TIME)
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = 0o600 << 16
-            body = core_xml if info.filename == "docProps/core.xml" else src.read(info.filename)
-            dst.writestr(zi, body)
-    return out.getvalue()
+            zinfo_or_arcname = zi
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+    def write(self, filename: Any, arcname: Any = None, compress_type: Any = None,
+              compresslevel: Any = None) -> None:
+        self.writestr(arcname or str(filename), Path(filename).read_bytes())
 
 
 def build_feedback(report: FileReport) -> Workbook:
@@ -267,10 +272,11 @@ def feedback_bytes(report: FileReport) -> bytes:
     """The feedback workbook's bytes (the same report gives the same bytes)."""
     wb = build_feedback(report)
     buf = io.BytesIO()
-    wb.save(buf)
-    wb.properties.created = wb.properties.modified = FIXED_TIME
-    core_xml = tostring(wb.properties.to_tree())
-    return _deterministic_zip(buf.getvalue(), core_xml)
+    # openpyxl's own save (Workbook.save) would stamp "modified" and each member with the
+    # clock; its writer is given a zip that does not
+    with _FixedTimeZip(buf, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).write_data()
+    return buf.getvalue()
 
 
 def write_feedback(report: FileReport, out_dir: Path) -> Path:
