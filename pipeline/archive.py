@@ -45,6 +45,29 @@ class Batch:
         self.ws = ws
         self.pending = 0  # files written since the last sync
         self._names: dict[str, set[str]] = {}
+        self._by_hash: dict[str, dict[str, str]] = {}  # folder -> hash -> first name
+
+    def archived_name(self, sha256: str) -> str | None:
+        """The archived file's name for this hash (the first in sorted order when several
+        suffixes exist), without sorting the folder each time: a year's archive holds
+        ~500 names per folder at 30,000 agencies."""
+        names = self.names(sha256)
+        index = self._by_hash.get(sha256[:2])
+        if index is None:
+            index = {}
+            for n in sorted(names):
+                index.setdefault(n.split(".", 1)[0], n)
+            self._by_hash[sha256[:2]] = index
+        return index.get(sha256)
+
+    def added(self, name: str) -> None:
+        """A file this batch wrote into its hash folder."""
+        self.names(name).add(name)
+        index = self._by_hash.get(name[:2])
+        if index is not None:
+            key = name.split(".", 1)[0]
+            if key not in index or name < index[key]:
+                index[key] = name
 
     def names(self, sha256: str) -> set[str]:
         folder = sha256[:2]
@@ -88,7 +111,7 @@ def store(ws: Workspace, sha256: str, data: bytes, suffix: str,
             changed = True
         if changed:
             batch.pending += 1
-        names.add(target.name)
+        batch.added(target.name)
     return target
 
 
@@ -96,8 +119,9 @@ def find(ws: Workspace, sha256: str, batch: Batch | None = None) -> Path | None:
     """The archived original with this hash, whatever its suffix, or None."""
     folder = ws.archive / sha256[:2]
     if batch is not None:
-        names = batch.names(sha256)
-    elif folder.is_dir():
+        name = batch.archived_name(sha256)
+        return None if name is None else folder / name
+    if folder.is_dir():
         names = {p.name for p in folder.glob(f"{sha256}*")}
     else:
         return None

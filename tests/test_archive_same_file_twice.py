@@ -133,3 +133,27 @@ def test_a_batch_stores_once_without_fsync_per_file_then_syncs(tmp_path, monkeyp
     again = archive.Batch(ws)
     assert archive.store(ws, sha1, one, ".xlsx", again) == p1
     assert p1.read_bytes() == one and again.pending == 1
+
+
+def test_a_batch_finds_what_the_folder_holds_without_sorting_it_each_time(tmp_path):
+    """A night's batch indexes each hash folder once: it finds originals archived by earlier
+    nights and by itself, and picks the same name a plain directory lookup picks when one
+    hash was archived under two suffixes (the first in sorted order)."""
+    import hashlib
+
+    (tmp_path / "ws").mkdir()
+    ws = Workspace.open(tmp_path / "ws")
+    data = [f"original {i}".encode() for i in range(6)]
+    shas = [hashlib.sha256(d).hexdigest() for d in data]
+    earlier = archive.store(ws, shas[0], data[0], ".xlsx")  # an earlier night's copy
+    other = earlier.parent / f"{shas[0]}.ods"  # the same bytes under another suffix
+    other.write_bytes(data[0])
+    batch = archive.Batch(ws)
+    assert archive.find(ws, shas[0], batch) == archive.find(ws, shas[0]) == other  # ".ods" < ".xlsx"
+    assert archive.find(ws, shas[1], batch) is None
+    written = archive.store(ws, shas[1], data[1], ".xls", batch)
+    assert archive.find(ws, shas[1], batch) == written == archive.find(ws, shas[1])
+    assert archive.store(ws, shas[1], data[1], ".xlsx", batch) == written  # kept once
+    batch.sync()
+    assert sorted(p.name for p in written.parent.iterdir() if p.name.startswith(shas[1])) \
+        == [written.name]
