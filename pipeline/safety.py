@@ -214,7 +214,7 @@ def read_member(zf: zipfile.ZipFile, name: str, limit: int | None = None) -> byt
 def xml_is_hostile(part: bytes) -> bool:
     """A DTD in a workbook part: Excel and LibreOffice never write one, and entity
     declarations are how billion-laughs and external-entity attacks start."""
-    if b"<!" not in part:
+    if b"!" not in part or b"<!" not in part:  # a one-byte search is memchr: ~15x faster
         return False
     return any(marker in part for marker in _DTD_MARKERS)
 
