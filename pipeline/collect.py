@@ -94,8 +94,9 @@ def safe_name(name: str | None, part_index: int = 0) -> str:
     control or reserved characters, not hidden, at most MAX_NAME characters."""
     text = unicodedata.normalize("NFC", name or "")
     text = re.split(r"[/\\]", text)[-1]
-    text = "".join(ch if ch.isprintable() else " " if ch.isspace() and ch not in "\r\n" else ""
-                   for ch in text)  # control, format, unassigned, surrogate: dropped
+    if not text.isprintable():  # control, format, unassigned, surrogate: dropped
+        text = "".join(ch if ch.isprintable() else " " if ch.isspace() and ch not in "\r\n"
+                       else "" for ch in text)
     text = re.sub(r"\.{2,}", ".", _UNSAFE_CHARS.sub("_", " ".join(text.split())))
     while text != text.strip(" ."):  # no leading dot (hidden), no trailing dot or space
         text = text.strip(" .")
