@@ -964,14 +964,18 @@ def csv_field_bytes(values: Sequence[Any]) -> list[bytes]:
     memo: dict[Any, bytes] = {}
     out: list[bytes] = []
     for v in values:
-        key = v if v.__class__ is str else (v.__class__, v)  # 1, 1.0 and True differ here
+        if v.__class__ is str:
+            key: Any = v
+        elif blank(v):  # None, NaN, NA, NaT: each NaN is its own object, never a memo key
+            out.append(b"")
+            continue
+        else:
+            key = (v.__class__, v)  # 1, 1.0 and True are equal, but written differently
         b = memo.get(key)
         if b is None:
-            cell = _csv_cell(v)
             # csv.writer writes a row of one empty field as "" (to tell it from no row);
             # inside a row an empty field is nothing
-            b = memo[key] = (b"" if cell == "" else
-                             _csv_fields([[cell]])[0].encode("utf-8"))
+            b = memo[key] = b"" if v == "" else _csv_fields([[v]])[0].encode("utf-8")
         out.append(b)
     return out
 
@@ -1008,10 +1012,6 @@ def _write_csv(path: Path, header: list[str],
             with open(source, "rb") as src:
                 src.seek(offset)
                 shutil.copyfileobj(src, fh, 1 << 20)
-
-
-def _csv_cell(v: Any) -> Any:
-    return "" if blank(v) else v
 
 
 def _baht_plain(satang: Any) -> str:

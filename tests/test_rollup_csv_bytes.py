@@ -45,6 +45,15 @@ def test_equal_values_of_different_types_keep_their_own_text():
     assert csv_field_bytes([None, math.nan, "", "x,y"]) == [b"", b"", b"", b'"x,y"']
 
 
+def test_a_column_of_missing_numbers_stays_cheap():
+    """pandas gives a new NaN object per missing float; none may become a memo entry."""
+    import pandas as pd
+
+    values = pd.Series([math.nan] * 50_000 + [1.5, None], dtype="float64").tolist()
+    values += [pd.NA, pd.NaT, None]
+    assert csv_field_bytes(values) == [b""] * 50_000 + [b"1.5", b""] + [b""] * 3
+
+
 def test_many_rows_go_in_chunks_and_end_with_a_line_end(tmp_path):
     rows = 45_001  # more than two chunks of CSV_CHUNK_ROWS
     columns = [[f"หน่วยงาน {i % 97}" for i in range(rows)], list(range(rows))]
