@@ -385,10 +385,10 @@ def set_aside_empty_rows(data: bytes, problems: list[Problem]
     if not aside:
         return data, {}
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as dst:  # for openpyxl only
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as dst:  # for openpyxl only: stored
         for info in src.infolist():
             dst.writestr(info, slim[info.filename] if info.filename in slim
-                         else read_member(src, info.filename))
+                         else read_member(src, info.filename), zipfile.ZIP_STORED)
     return out.getvalue(), aside
 
 
