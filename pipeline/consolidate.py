@@ -156,8 +156,6 @@ def parse_time(text: Any) -> datetime | None:
     return datetime.fromisoformat(str(text))
 
 
-
-
 # ---- labels ----------------------------------------------------------------------------------
 def choice_label(list_name: str, key: str) -> str:
     c = by_key(list_name).get(key)

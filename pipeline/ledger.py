@@ -453,16 +453,15 @@ class Ledger:
             " AND status IN ('accepted', 'superseded') ORDER BY received_at DESC, id DESC",
             (agency, fy, quarter)).fetchall()]
         newest, older = accepted[0], accepted[1:]
-        if newest != sub_id:  # the new one was written accepted and superseded by nothing
-            db.execute("UPDATE submissions SET status = 'accepted', superseded_by = NULL "
-                       "WHERE id = ?", (newest,))
         if older:
             db.executemany(
                 "UPDATE submissions SET status = 'superseded', superseded_by = ? WHERE id = ?",
                 [(newest, i) for i in older])
-        if newest != sub_id:
-            return "superseded", []
-        return "accepted", older
+        if newest == sub_id:  # written accepted and superseded by nothing: no update
+            return "accepted", older
+        db.execute("UPDATE submissions SET status = 'accepted', superseded_by = NULL "
+                   "WHERE id = ?", (newest,))
+        return "superseded", []
 
     # ---- queries ------------------------------------------------------------------------------------
     def submissions(self, fy: int | None = None, quarter: int | None = None,

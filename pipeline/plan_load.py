@@ -10,6 +10,7 @@ planning group can fix the workbook from ``edurollup plan check``'s output alone
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from datetime import date
@@ -290,21 +291,17 @@ def load_plan(path: Path) -> Plan:
     return plan
 
 
-_CODE_KEY: list[str] = []
-
-
+@functools.cache
 def _code_key() -> str:
     """A hash of this program's source (pipeline and schemas packages): a parsed plan cached
     by another version of the code is never used."""
-    if not _CODE_KEY:
-        import schemas
+    import schemas
 
-        h = hashlib.sha256()
-        for pkg in (Path(__file__).parent, Path(schemas.__file__).parent):
-            for src in sorted(pkg.glob("*.py")):
-                h.update(src.name.encode() + b"\0" + src.read_bytes() + b"\0")
-        _CODE_KEY.append(h.hexdigest())
-    return _CODE_KEY[0]
+    h = hashlib.sha256()
+    for pkg in (Path(__file__).parent, Path(schemas.__file__).parent):
+        for src in sorted(pkg.glob("*.py")):
+            h.update(src.name.encode() + b"\0" + src.read_bytes() + b"\0")
+    return h.hexdigest()
 
 
 def load_plan_cached(state: Path, path: Path) -> Plan:

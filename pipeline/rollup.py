@@ -910,7 +910,7 @@ def write_csv(data: LongData, path: Path) -> None:
     figures (the night's quarter roll-up) is copied from that file rather than formatted
     again."""
     header = [f"{th} ({en})" for _, th, en, _, _ in DATA_COLUMNS]
-    head_bytes = len(("\ufeff" + _csv_fields([header])[0] + "\r\n").encode("utf-8"))
+    head_bytes = len(_csv_head(header))
 
     def chunks() -> Iterator[bytes | tuple[Path, int]]:
         # a line's 15 attributes are the same in its three rows (one per measure): each
@@ -998,12 +998,17 @@ def write_csv_columns(path: Path, header: list[str], columns: Sequence[Sequence[
     _write_csv(path, header, chunks())
 
 
+def _csv_head(header: list[str]) -> bytes:
+    """The BOM (Excel then reads the Thai as UTF-8) and the header line."""
+    return ("\ufeff" + _csv_fields([header])[0] + "\r\n").encode("utf-8")
+
+
 def _write_csv(path: Path, header: list[str],
                chunks: Iterable[bytes | tuple[Path, int]]) -> None:
     """BOM and header, then each chunk: bytes, or (file, offset): that file's bytes from
     offset on."""
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        fh.write(("\ufeff" + _csv_fields([header])[0] + "\r\n").encode("utf-8"))
+        fh.write(_csv_head(header))
         for chunk in chunks:
             if isinstance(chunk, bytes):
                 fh.write(chunk)

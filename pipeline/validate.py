@@ -537,8 +537,6 @@ def _issued_indicators(raw: RawWorkbook, plan: Plan | None, agency_code: str | N
     return None
 
 
-
-
 def _cover_rules(rep: FileReport, sf: SheetFrame, raw: RawWorkbook, plan: Plan | None,
                  file: str) -> list[Problem]:
     out: list[Problem] = []
