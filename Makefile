@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 N ?=
 
-.PHONY: demo test venv sysdeps lint docs bench clean-workspace
+.PHONY: demo test venv sysdeps lint docs bench profile clean-workspace
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ docs: venv
 ## Benchmark: make bench [N=1000]
 bench: venv
 	$(BIN)/python bench/run.py $(if $(N),--n $(N))
+
+## Where the time goes: make profile [N=30000] (the cold and 1 % runs under py-spy)
+profile: venv
+	$(BIN)/python -m pip install -q -e '.[dev,bench]'
+	$(BIN)/python bench/profile.py $(if $(N),--n $(N))
 
 clean-workspace:
 	rm -rf state outbox/* inbox/* plan demo-manifest.json
