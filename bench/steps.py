@@ -33,12 +33,17 @@ STEPS: dict[str, list[tuple[str, str]]] = {
     "validate": [("pipeline.validate", "validate_workbook"),
                  ("pipeline.validate", "validate_workbooks")],
     "decide": [("pipeline.decide", "decide"), ("pipeline.decide", "duplicate_decision")],
-    "feedback": [("pipeline.run", "NightlyRun.write_feedback")],
+    # feedback workbooks: written in the loop (older checkouts), or after the ledger: the
+    # run's own share and its wait for the feedback process beside the roll-ups
+    "feedback": [("pipeline.run", "NightlyRun.write_feedback"),
+                 ("pipeline.run", "NightlyRun.start_feedback"),
+                 ("pipeline.run", "NightlyRun.finish_feedback")],
     "ledger": [("pipeline.ledger", f"Ledger.{m}") for m in (
         "seen_item", "mark_item", "mark_items", "find_submission", "find_arrival", "record",
         "record_many", "submissions", "has_submissions", "submissions_with_sender",
         "current_submissions", "budget_lines", "indicator_results", "problems", "arrivals",
-        "periods", "period_digest", "__init__", "migrate")],
+        "periods", "period_digest", "__init__", "migrate", "feedback_owed",
+        "feedback_written")],
     "consolidate": [("pipeline.consolidate", "consolidate_quarter"),
                     ("pipeline.consolidate", "record_cross_quarter_problems")],
     "write": [("pipeline.rollup", "write_quarter_rollup"),

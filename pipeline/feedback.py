@@ -29,7 +29,7 @@ from openpyxl.writer.excel import ExcelWriter
 import schemas
 
 from .atomic import write_bytes_atomic
-from .model import FileReport, Problem
+from .model import FeedbackOwed, FileReport, Problem
 
 try:  # the templates' look, so the copy reads like the template it came from
     from .xlstyle import FONT_NAME
@@ -428,5 +428,17 @@ def _rows_free(wb: Workbook, aside: dict[str, tuple[int, bytes]]) -> bool:
 def write_feedback(report: FileReport, out_dir: Path) -> Path:
     """Write out_dir/<stem>-feedback.xlsx atomically and return its path."""
     target = feedback_path(report, out_dir)
+    write_bytes_atomic(target, feedback_bytes(report))
+    return target
+
+
+def write_owed(root: Path | str, owed: FeedbackOwed) -> Path:
+    """Make one feedback workbook the ledger says is owed (``Ledger.feedback_owed``) from
+    the archived original, and write it into the workspace at ``root`` atomically (unchanged
+    bytes are not rewritten). A top-level function: the run's feedback process calls it."""
+    root = Path(root)
+    report = FileReport(path=root / owed.source, display_name=owed.display_name, sha256="",
+                        format=owed.format, problems=owed.problems)
+    target = root / "outbox" / owed.target
     write_bytes_atomic(target, feedback_bytes(report))
     return target

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .ledger_schema import MIGRATIONS
-from .model import FileReport, Problem
+from .model import FeedbackOwed, FileReport, Problem
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -144,13 +144,16 @@ def data_rows_from_lists(lists: dict[str, dict[str, list[Any]]],
 @dataclass
 class Entry:
     """One arrival to record with :meth:`Ledger.record_many` (the arguments of
-    :meth:`Ledger.record`); ``rows``: its :class:`DataRows` when already built."""
+    :meth:`Ledger.record`); ``rows``: its :class:`DataRows` when already built;
+    ``feedback``: the feedback workbook it is owed, recorded with it (see
+    :meth:`Ledger.feedback_owed`)."""
 
     arrival: Arrival
     report: FileReport | None
     decision: Decision
     feedback_path: str | None = None
     rows: DataRows | None = None
+    feedback: FeedbackOwed | None = None
 
 
 @dataclass
@@ -281,6 +284,25 @@ class Ledger:
         if self._seen is not None:
             self._seen.update(keys)
 
+    # ---- feedback workbooks owed ---------------------------------------------------------------
+    def feedback_owed(self) -> list[FeedbackOwed]:
+        """The feedback workbooks recorded submissions are owed and no run has written yet
+        (this night's, or a killed run's), oldest submission first."""
+        rows = self.db.execute(
+            "SELECT submission_id, target, source, display_name, format, problems "
+            "FROM feedback_owed ORDER BY submission_id").fetchall()
+        return [FeedbackOwed(int(r["submission_id"]), r["target"], r["source"],
+                             r["display_name"], r["format"],
+                             FeedbackOwed.problems_from_json(r["problems"])) for r in rows]
+
+    def feedback_written(self, submission_ids: list[int]) -> None:
+        """These submissions' feedback workbooks are in the outbox (one transaction)."""
+        if not submission_ids:
+            return
+        with self.transaction() as db:
+            db.executemany("DELETE FROM feedback_owed WHERE submission_id = ?",
+                           [(i,) for i in submission_ids])
+
     # ---- arrivals and submissions ----------------------------------------------------------------
     def find_submission(self, sha256: str) -> dict[str, Any] | None:
         """The submission recorded for these exact bytes, or None (then it is new)."""
@@ -298,7 +320,7 @@ class Ledger:
         return dict(row) if row else None
 
     def record(self, arrival: Arrival, report: FileReport | None, decision: Decision,
-               feedback_path: str | None = None) -> int:
+               feedback_path: str | None = None, feedback: FeedbackOwed | None = None) -> int:
         """Record one arrival and its decision in ONE transaction; return the submission id.
 
         - decision "duplicate" (or bytes already known): only the arrival is added, linked to
@@ -311,13 +333,16 @@ class Ledger:
         - bytes that were quarantined before and are decided afresh (see
           :func:`decide.redecide`): the same submission row takes the new arrival and
           decision (its old problems are replaced); both arrivals stay in the ledger.
+        - ``feedback``: the feedback workbook this submission is owed, kept in
+          ``feedback_owed`` until :meth:`feedback_written` (not for a duplicate).
         Recording the same arrival twice is a no-op that returns the same id.
         """
         already = self.find_arrival(arrival)
         if already is not None and already["submission_id"] is not None:
             return int(already["submission_id"])
         with self.transaction() as db:
-            return self._record(db, arrival, report, decision, feedback_path).submission_id
+            return self._record(db, arrival, report, decision, feedback_path,
+                                feedback=feedback).submission_id
 
     def record_many(self, entries: list[Entry],
                     each: Callable[[int], None] | None = None) -> list[Recorded | Exception]:
@@ -335,7 +360,7 @@ class Ledger:
                 db.execute("SAVEPOINT entry")
                 try:
                     done = self._record(db, e.arrival, e.report, e.decision, e.feedback_path,
-                                        e.rows)
+                                        e.rows, e.feedback)
                     db.execute("RELEASE entry")
                 except Exception as exc:  # noqa: BLE001 - this entry only; the caller reports it
                     db.execute("ROLLBACK TO entry")
@@ -349,7 +374,7 @@ class Ledger:
 
     def _record(self, db: sqlite3.Connection, arrival: Arrival, report: FileReport | None,
                 decision: Decision, feedback_path: str | None,
-                rows: DataRows | None = None) -> Recorded:
+                rows: DataRows | None = None, feedback: FeedbackOwed | None = None) -> Recorded:
         """:meth:`record` inside an open transaction; what the submission row holds
         afterwards comes from the values written, not from selecting the row again (a
         30,000-file night: 4 statements fewer per accepted file)."""
@@ -384,6 +409,11 @@ class Ledger:
             db.execute("UPDATE arrivals SET submission_id = ? WHERE id = ?",
                        (sub_id, arrival_id))
         self._insert_problems(db, sub_id, decision.problems)
+        if feedback is not None:
+            db.execute("INSERT OR REPLACE INTO feedback_owed (submission_id, target, source, "
+                       "display_name, format, problems) VALUES (?,?,?,?,?,?)",
+                       (sub_id, feedback.target, feedback.source, feedback.display_name,
+                        feedback.format, feedback.problems_json()))
         agency, fy, quarter, status = values[3], values[4], values[5], decision.status
         supersedes: list[int] = []
         if decision.status == "accepted" and report is not None:

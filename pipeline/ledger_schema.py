@@ -146,3 +146,20 @@ MIGRATIONS.append(
     CREATE INDEX arrivals_submission ON arrivals (submission_id);
     """
 )
+
+MIGRATIONS.append(
+    # 3: feedback workbooks still to write. A rejected (or quarantined) file's row is added in
+    # the transaction that records it and removed once its feedback workbook is in the outbox,
+    # so the run can write them after the ledger (beside the roll-ups, on a spare core) and a
+    # run killed in between leaves them owed to the next run, never forgotten.
+    """
+    CREATE TABLE feedback_owed (
+        submission_id INTEGER PRIMARY KEY REFERENCES submissions(id),
+        target        TEXT NOT NULL,   -- outbox-relative path of the feedback workbook
+        source        TEXT NOT NULL,   -- the archived original, relative to the workspace
+        display_name  TEXT NOT NULL,   -- the file name as the sender gave it
+        format        TEXT NOT NULL,   -- xlsx, xlsm, xls, ods... (from the bytes)
+        problems      TEXT NOT NULL    -- JSON list of the problems to annotate, in order
+    );
+    """
+)

@@ -160,3 +160,28 @@ class FileReport:
     @property
     def valid(self) -> bool:
         return not self.errors
+
+
+@dataclass
+class FeedbackOwed:
+    """A feedback workbook the run owes a sender (the ledger's ``feedback_owed`` row): all
+    :func:`feedback.write_owed` needs to make it from the archived original, so it can be
+    made after the ledger, in another process, or by the next run after a crash."""
+
+    submission_id: int  # 0 until the ledger has recorded the submission
+    target: str  # outbox-relative path of the workbook
+    source: str  # the archived original, relative to the workspace
+    display_name: str  # the file name as the sender gave it
+    format: str  # the workbook's format from its bytes: xlsx, xlsm, xls, ods, xlsb
+    problems: list[Problem]  # what the workbook annotates, in order
+
+    def problems_json(self) -> str:
+        import json
+
+        return json.dumps([p.to_dict() for p in self.problems], ensure_ascii=False)
+
+    @staticmethod
+    def problems_from_json(text: str) -> list[Problem]:
+        import json
+
+        return [Problem(**d) for d in json.loads(text)]

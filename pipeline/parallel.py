@@ -1,9 +1,9 @@
 """Read and validate the night's workbooks on every core, a little ahead of the serial loop.
 
 Why: reading + normalising + validating is ~2/3 of a cold run's time and depends only on
-the file and the plan, so it parallelises; deciding, writing the feedback copy and the
-ledger stay in the run's own process, in arrival order (crash safety and per-file reporting
-are unchanged: a worker only computes, it writes nothing).
+the file and the plan, so it parallelises; deciding and the ledger stay in the run's own
+process, in arrival order (crash safety and per-file reporting are unchanged: a validating
+worker only computes, it writes nothing).
 
 The run starts the workers while it is still collecting (``run._Workers``: as soon as 64 new
 workbooks are archived) and hands over each later workbook once its original is archived
@@ -11,16 +11,15 @@ workbooks are archived) and hands over each later workbook once its original is 
 Each worker takes a chunk of files, reads them, picks each file's plan the way the run
 does, and validates the whole chunk with ``validate.validate_workbooks`` (one pandera call
 per sheet for the chunk; results are per file). It returns the ``FileReport``, the year
-the file claimed and :class:`Extras`, work the run would otherwise do itself afterwards:
+the file claimed and :class:`Extras`: the ledger rows of the accepted data (``ledger.data_rows_from_lists``:
+validated with ``frames=False``, the clean columns as plain lists straight to tuples, no
+pandas frames), for files without errors; the report then travels without its frames.
 
-- the ledger rows of the accepted data (``ledger.data_rows_from_lists``: validated with
-  ``frames=False``, the clean columns as plain lists straight to tuples, no pandas frames),
-  for files without errors; the report then travels without its frames;
-- the feedback workbook's bytes (openpyxl load + annotate + save, ~300 ms a file) when
-  the worker's own decision (``decide.decide``, as the run would decide for the first
-  arrival of these bytes) sends feedback, with the problems it annotated. The run uses
-  those bytes only when its decision yields the very same problems, else it builds the
-  workbook itself; either way it writes the file, so the outbox is byte-identical.
+Feedback workbooks (openpyxl: ~20 ms each, most of a rejected file's cost) are not made
+here but after the ledger: the run records what each rejected file is owed
+(``Ledger.feedback_owed``) and :class:`FeedbackWriter` makes them in one more spawned
+process while the run's own process writes the roll-ups, when one core would otherwise
+idle; the run takes back what that process has not started once its own work is done.
 
 The raw cells stay in the worker.
 
@@ -41,7 +40,7 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Iterable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -60,8 +59,6 @@ class Extras:
     """What a worker computed beyond the report (see the module docstring)."""
 
     rows: Any = None  # ledger.DataRows of the accepted data, or None
-    feedback_problems: list[Any] | None = None  # the problems the feedback bytes annotate
-    feedback: bytes | None = None
 
 
 def workers_wanted(n_files: int) -> int:
@@ -98,35 +95,21 @@ def _init(root: str, parent: int) -> None:
     _STATE["ws"] = Workspace.open(Path(root))
 
 
-def _extras(report: Any, year: int | None, arrival: Any, plans: Any) -> Extras:
-    """Ledger rows and feedback bytes for one validated file, as the run would make them."""
-    from .collect import trusted
-    from .decide import decide
-    from .feedback import feedback_bytes
+def _extras(report: Any) -> Extras:
+    """The ledger rows of one validated file's accepted data, as the run would make them."""
     from .ledger import data_rows, data_rows_from_lists
-    from .replies import PROBLEM_STATUSES
-    from .run import _merge_problems
 
     extras = Extras()
     if report.clean_lists is not None:  # validated with frames=False (see _check)
         extras.rows = data_rows_from_lists(report.clean_lists, report.cover)
     elif report.budget is not None or report.indicators is not None:
         extras.rows = data_rows(report)
-    if arrival is not None:
-        plan = plans.get(year)
-        if plan is None or (report.fiscal_year and report.fiscal_year != plan.fiscal_year):
-            plan = plans.get(report.fiscal_year)
-        decision = decide(report, arrival, plan, trusted=trusted(_STATE["ws"], arrival))
-        if decision.status in PROBLEM_STATUSES:
-            problems = _merge_problems(report, decision)
-            extras.feedback = feedback_bytes(replace(report, problems=problems))
-            extras.feedback_problems = problems
     return extras
 
 
-def _check(items: list[tuple[str, str, str, Any]]) -> list[tuple[str, Any, int | None, Any] | None]:
-    """Read and validate one chunk: (sha256, path, display name, arrival or None) ->
-    (sha, report, year, extras or None)."""
+def _check(items: list[tuple[str, str, str]]) -> list[tuple[str, Any, int | None, Any] | None]:
+    """Read and validate one chunk: (sha256, path, display name) -> (sha, report, year,
+    extras or None)."""
     from .read import read_workbook
     from .run import PlanBroken, Plans, _fiscal_year_of
     from .validate import validate_workbooks
@@ -138,7 +121,7 @@ def _check(items: list[tuple[str, str, str, Any]]) -> list[tuple[str, Any, int |
     if plans is None:
         plans = _STATE["plans"] = Plans(_STATE["ws"])
     todo: list[tuple[int, Any, Any, int | None]] = []
-    for i, (_sha, path, name, _arrival) in enumerate(items):
+    for i, (_sha, path, name) in enumerate(items):
         try:
             raw = read_workbook(Path(path), display_name=name)
             year = _fiscal_year_of(raw, plans)
@@ -155,10 +138,7 @@ def _check(items: list[tuple[str, str, str, Any]]) -> list[tuple[str, Any, int |
     for (i, _raw, _plan, year), report in zip(todo, reports, strict=True):
         extras = None
         try:
-            extras = _extras(report, year, items[i][3], plans)
-        except PlanBroken:
-            _STATE["broken"] = True
-            return [None] * len(items)
+            extras = _extras(report)
         except Exception:  # noqa: BLE001 - the run does the rest itself
             extras = None
         if report.clean_lists is not None:
@@ -173,13 +153,13 @@ class Prevalidator:
     """Reports for upcoming workbooks, computed by worker processes in arrival order.
 
     ``get(sha)`` blocks until that file's chunk is done; None means "do it yourself".
-    ``files``: (sha256, archived path, display name[, arrival]); with the arrival (its
-    ``data`` emptied) the worker also decides and builds the feedback bytes."""
+    ``files``: (sha256, archived path, display name)."""
 
-    def __init__(self, root: Path, files: Iterable[tuple[Any, ...]], workers: int) -> None:
+    def __init__(self, root: Path, files: Iterable[tuple[str, Path | str, str]],
+                 workers: int) -> None:
         self.seen: set[str] = set()
-        self.pending: list[tuple[str, str, str, Any]] = []  # the next chunk, not yet full
-        self.chunks: list[list[tuple[str, str, str, Any]]] = []
+        self.pending: list[tuple[str, str, str]] = []  # the next chunk, not yet full
+        self.chunks: list[list[tuple[str, str, str]]] = []
         self.where: dict[str, int] = {}
         self.futures: dict[int, Future[Any]] = {}
         self.results: dict[str, tuple[Any, int | None, Any]] = {}
@@ -194,17 +174,17 @@ class Prevalidator:
                                             initargs=(str(root), os.getpid()))
         except Exception:  # noqa: BLE001 - no processes here: the run works alone
             self.close()
-        for sha, path, name, *rest in files:
-            self.add(sha, path, name, rest[0] if rest else None)
+        for sha, path, name in files:
+            self.add(sha, path, name)
         self.done_adding()
 
-    def add(self, sha: str, path: Path | str, name: str, arrival: Any = None) -> None:
+    def add(self, sha: str, path: Path | str, name: str) -> None:
         """One more file, in arrival order; a full chunk goes to the workers at once, so
         they can work while the run is still collecting (they read the archived copy)."""
         if sha in self.seen:
             return
         self.seen.add(sha)
-        self.pending.append((sha, str(path), name, arrival))
+        self.pending.append((sha, str(path), name))
         if len(self.pending) >= CHUNK:
             self._seal()
 
@@ -276,3 +256,80 @@ class Prevalidator:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+# ---- feedback workbooks, after the ledger ----------------------------------------------------
+FEEDBACK_MIN = 32  # owed workbooks worth a process of their own (~20 ms each; starting one ~0.5 s)
+
+
+def feedback_process_wanted(n_owed: int) -> bool:
+    """Whether ``n_owed`` feedback workbooks get a process of their own: enough of them, and
+    worker processes allowed here (``EDUROLLUP_WORKERS``, cores)."""
+    return n_owed >= FEEDBACK_MIN and workers_wanted(max(n_owed, MIN_FILES)) > 0
+
+
+def _init_feedback(parent: int) -> None:
+    _die_with_parent()
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _write_owed(root: str, owed: Any) -> int:
+    from .feedback import write_owed
+
+    write_owed(root, owed)
+    return int(owed.submission_id)
+
+
+class FeedbackWriter:
+    """The night's owed feedback workbooks (``Ledger.feedback_owed``) made by ONE spawned
+    process while the run writes the roll-ups on the other core; :meth:`finish` has the
+    run's own process make, from the end of the list, those the process has not started
+    (one process, not one per core: the run is at its peak memory then, ~0.75 GB at 30,000
+    agencies, and each process costs ~0.1 GB)."""
+
+    def __init__(self, root: Path, owed: list[Any]) -> None:
+        self.futures: list[tuple[Any, Future[int] | None]] = [(o, None) for o in owed]
+        self.pool: ProcessPoolExecutor | None = None
+        try:
+            ctx = multiprocessing.get_context("spawn")
+            self.pool = ProcessPoolExecutor(1, mp_context=ctx, initializer=_init_feedback,
+                                            initargs=(os.getpid(),))
+            self.futures = [(o, self.pool.submit(_write_owed, str(root), o)) for o in owed]
+        except Exception:  # noqa: BLE001 - no process: the run makes them all itself
+            self.close()
+
+    def finish(self, write_here: Any) -> Iterable[tuple[Any, BaseException | None]]:
+        """Each owed workbook once it is written (owed, None) or failed (owed, exception):
+        first those the run makes itself with ``write_here(owed)`` (what the process has
+        not started, from the end), then the process's own."""
+        later: list[tuple[Any, Future[int]]] = []
+        for owed, fut in reversed(self.futures):
+            if fut is not None and not fut.cancel():
+                later.append((owed, fut))
+                continue
+            try:
+                write_here(owed)
+            except Exception as exc:  # noqa: BLE001 - reported by the run, owed again
+                yield owed, exc
+            else:
+                yield owed, None
+        for owed, fut in reversed(later):
+            try:
+                fut.result()
+            except BrokenExecutor:  # the process died: the run makes this one itself
+                try:
+                    write_here(owed)
+                except Exception as exc:  # noqa: BLE001
+                    yield owed, exc
+                    continue
+            except Exception as exc:  # noqa: BLE001
+                yield owed, exc
+                continue
+            yield owed, None
+        self.close()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None

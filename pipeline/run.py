@@ -7,17 +7,22 @@ Order matters for crash safety (see docs/operations.md):
 3. archive every original by content hash *before* anything else happens to it;
 4. per arrival, in arrival order: read + validate against the plan of its year (worker
    processes do this ahead, see parallel.py; they start during step 2-3 once 64 new
-   workbooks are archived and read the archived copies), decide, write the feedback workbook
-   (deterministic name and bytes); then record arrival + submission + problems + accepted
-   data, up to LEDGER_BATCH arrivals in ONE ledger transaction (a crash before its commit
-   loses the whole batch, which the next run redoes); the inbox item is marked processed
-   once all its arrivals are recorded (a crash in between is harmless: an arrival already
-   in the ledger is recognised and skipped, never counted twice);
-5. roll up every quarter whose ledger digest (with the previous quarter's and the plan
+   workbooks are archived and read the archived copies), decide; then record arrival +
+   submission + problems + accepted data, and for a rejected or quarantined workbook the
+   feedback workbook it is owed, up to LEDGER_BATCH arrivals in ONE ledger transaction (a
+   crash before its commit loses the whole batch, which the next run redoes); the inbox
+   item is marked processed once all its arrivals are recorded (a crash in between is
+   harmless: an arrival already in the ledger is recognised and skipped, never counted
+   twice);
+5. the feedback workbooks the ledger says are owed (deterministic name and bytes), each
+   struck off once written, so a crash leaves the rest to the next run: on a big night one
+   more process writes them while step 6 runs (parallel.FeedbackWriter), else the run;
+6. roll up every quarter whose ledger digest (with the previous quarter's and the plan
    file's) differs from the one stored after its last roll-up, then the year-end report;
    the digest is stored only after the workbook is in place, so a crash re-does it;
-6. the status page (when anything it shows changed), reply drafts for submissions that
-   have none yet, optional SMTP sending, the run report and the log.
+7. the status page (when anything it shows changed), then the rest of step 5; reply drafts
+   for submissions that have none yet (their feedback workbook attached), optional SMTP
+   sending, the run report and the log.
 
 A rerun with nothing new reads no inbox file, writes no ledger row and touches no outbox
 file: the run report ``outbox/runs/<UTC time>.json`` is written only when the run did
@@ -40,7 +45,7 @@ import sys
 import time
 import traceback
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,9 +54,9 @@ import click
 
 from . import calendar as fcal
 from . import replies as replies_mod
-from .atomic import write_bytes_atomic, write_text_atomic
+from .atomic import write_text_atomic
 from .lock import EXIT_LOCKED, LockBusy, run_lock
-from .model import FileReport, Problem
+from .model import FeedbackOwed, FileReport, Problem
 from .plan import Plan
 from .workspace import Workspace
 
@@ -122,19 +127,22 @@ class FileOutcome:
 
 @dataclass
 class Pending:
-    """An arrival decided (its feedback workbook written) and waiting for its batch's ledger
-    transaction; ``rows``: its accepted data as ledger rows when a worker built them."""
+    """An arrival decided and waiting for its batch's ledger transaction; ``rows``: its
+    accepted data as ledger rows when a worker built them; ``feedback``: the feedback
+    workbook it is owed (recorded with it, written after the ledger)."""
 
     arrival: Any
     report: FileReport | None
     decision: Any
     feedback_rel: str | None
     rows: Any = None
+    feedback: FeedbackOwed | None = None
 
     @property
     def entry(self) -> tuple[Any, ...]:
         """The arguments of ``ledger.Entry``."""
-        return (self.arrival, self.report, self.decision, self.feedback_rel, self.rows)
+        return (self.arrival, self.report, self.decision, self.feedback_rel, self.rows,
+                self.feedback)
 
 
 @dataclass
@@ -363,8 +371,9 @@ class NightlyRun:
         return self.finish(pending, done)
 
     def prepare(self, ledger: Any, arrival: Any) -> Pending | None:
-        """Decide one arrival against the committed ledger and write its feedback workbook;
-        None when a run that stopped before marking its inbox item recorded it already."""
+        """Decide one arrival against the committed ledger (with the feedback workbook it is
+        owed, see :meth:`owe_feedback`); None when a run that stopped before marking its
+        inbox item recorded it already."""
         from .collect import trusted
         from .decide import decide, duplicate_decision, redecide
 
@@ -373,6 +382,7 @@ class NightlyRun:
         earlier = ledger.find_submission(arrival.sha256)
         report: FileReport | None = None
         feedback_rel: str | None = None
+        owed: FeedbackOwed | None = None
         extras: Any = None
         if earlier is not None and not redecide(earlier):
             decision = duplicate_decision(earlier, arrival)
@@ -397,9 +407,10 @@ class NightlyRun:
             decision = decide(report, arrival, plan, trusted=trusted(self.ws, arrival))
             self.infer_period(decision, arrival)
             if decision.status in replies_mod.PROBLEM_STATUSES and report is not None:
-                feedback_rel = self.write_feedback(report, decision, arrival, extras)
+                owed = self.owe_feedback(report, decision, arrival)
+                feedback_rel = owed.target
         return Pending(arrival, report, decision, feedback_rel,
-                       extras.rows if extras is not None else None)
+                       extras.rows if extras is not None else None, owed)
 
     def finish(self, pending: Pending, done: Any) -> FileOutcome:
         """The run report's line for an arrival ``Ledger.record_many`` recorded as ``done``."""
@@ -453,25 +464,62 @@ class NightlyRun:
         if plan is not None and decision.agency_code in plan.agencies:
             decision.fiscal_year, decision.quarter = fy, q
 
-    def write_feedback(self, report: FileReport, decision: Any, arrival: Any,
-                       extras: Any = None) -> str:
-        """The annotated copy, under a name of our own (sha + stem), written only when changed.
-
-        ``extras``: what the worker that validated the file built (parallel.Extras); its
-        bytes are used when they annotate exactly the problems this decision has."""
-        from .feedback import feedback_bytes
-
-        problems = _merge_problems(report, decision)
+    def owe_feedback(self, report: FileReport, decision: Any, arrival: Any) -> FeedbackOwed:
+        """The annotated copy this arrival is owed, under a name of our own (sha + stem):
+        recorded in the ledger with the arrival and written after the ledger (see
+        :meth:`start_feedback`), so its ~20 ms of openpyxl leave the per-file work."""
         target = self.ws.feedback_dir / feedback_name(arrival.sha256, arrival.original_name)
-        if extras is not None and extras.feedback is not None \
-                and extras.feedback_problems == problems:
-            data = extras.feedback
-        else:
-            data = feedback_bytes(replace(report, problems=problems))
-        write_bytes_atomic(target, data)
-        self.n_feedback += 1
-        _hook("after-feedback", self.n_feedback)
-        return _rel(self.ws, target, self.ws.outbox)
+        return FeedbackOwed(
+            0, _rel(self.ws, target, self.ws.outbox),
+            _rel(self.ws, self.archived[arrival.sha256]), report.display_name,
+            report.format, _merge_problems(report, decision))
+
+    # -- 4b. the feedback workbooks owed (this night's, or those a killed run left)
+    def start_feedback(self, ledger: Any) -> Any:
+        """Write the owed feedback workbooks now, or, for a big night, start the process
+        that writes them beside the roll-ups (parallel.FeedbackWriter): finish with
+        :meth:`finish_feedback`."""
+        from . import parallel
+
+        owed = ledger.feedback_owed()
+        if not owed:
+            return None
+        if parallel.feedback_process_wanted(len(owed)):
+            return parallel.FeedbackWriter(self.ws.root, owed)
+        self._feedback_done(ledger, ((o, self._write_owed(o)) for o in owed))
+        return None
+
+    def finish_feedback(self, ledger: Any, writer: Any) -> None:
+        if writer is not None:
+            self._feedback_done(ledger, writer.finish(self._write_owed_here))
+
+    def _write_owed_here(self, owed: FeedbackOwed) -> None:
+        from .feedback import write_owed
+
+        write_owed(self.ws.root, owed)
+
+    def _write_owed(self, owed: FeedbackOwed) -> BaseException | None:
+        try:
+            self._write_owed_here(owed)
+        except Exception as exc:  # noqa: BLE001 - reported below, owed to the next run
+            return exc
+        return None
+
+    def _feedback_done(self, ledger: Any,
+                       results: Any) -> None:
+        """Mark written what was written; a failure is reported and stays owed."""
+        written: list[int] = []
+        for owed, exc in results:
+            if exc is not None:
+                self._failed(f"feedback {owed.target}", exc)
+                continue
+            written.append(owed.submission_id)
+            self.n_feedback += 1
+            _hook("after-feedback", self.n_feedback)
+            if len(written) >= LEDGER_BATCH:
+                ledger.feedback_written(written)
+                written = []
+        ledger.feedback_written(written)
 
     def _failed(self, what: str, exc: BaseException) -> None:
         """A step that failed: traceback to the log, a line in the report, exit 1 later.
@@ -736,7 +784,7 @@ class _Workers:
 
     def __init__(self, ws: Workspace, job: NightlyRun, ledger: Any) -> None:
         self.ws, self.job, self.ledger = ws, job, ledger
-        self.waiting: list[tuple[str, Path, str, Any]] = []  # until there are enough
+        self.waiting: list[tuple[str, Path, str]] = []  # until there are enough
         self.pre: Any = None
         self.off = False
 
@@ -744,7 +792,7 @@ class _Workers:
         """A new arrival is in the archive: to the workers if it is a workbook not seen yet."""
         if self.off or not a.is_workbook or self.ledger.find_submission(a.sha256) is not None:
             return
-        item = (a.sha256, self.job.archived[a.sha256], a.original_name, a)
+        item = (a.sha256, self.job.archived[a.sha256], a.original_name)
         if self.pre is not None:
             self.pre.add(*item)
             return
@@ -868,8 +916,12 @@ def _run_locked(ws: Workspace, send: bool, quiet: bool) -> int:
                 flush()
             if job.pre is not None:
                 job.pre.close()
-            keys, figures = job.rollups(ledger)
-            job.status_page(keys, figures)
+            feedback = job.start_feedback(ledger)
+            try:
+                keys, figures = job.rollups(ledger)
+                job.status_page(keys, figures)
+            finally:
+                job.finish_feedback(ledger, feedback)
             written = job.replies(ledger)
             for f in rep.files:
                 f.reply = written.get(f.sha256) if f.action != "ignored" else None

@@ -92,6 +92,42 @@ def test_rejected_file_keeps_problems_and_no_data(tmp_path, small_plan):
         assert ledger.current_submissions(2568, 2) == []
 
 
+def test_a_rejected_file_owes_its_feedback_until_it_is_written(tmp_path, small_plan):
+    """The feedback workbook a rejected file is owed is recorded in the transaction that
+    records the file (all its problems, in order) and stays owed until feedback_written; a
+    rolled-back entry owes nothing."""
+    from pipeline.ledger import Entry
+    from pipeline.model import FeedbackOwed
+
+    data, report = filled_report(small_plan, tmp_path, "r.xlsx", allocated=1000, disbursed=5000)
+    arrival = arrival_of(data, "r.xlsx", datetime(2025, 4, 10, tzinfo=UTC), 1)
+    decision = decide(report, arrival, small_plan, trusted=False)
+    owed = FeedbackOwed(0, "feedback/r-feedback.xlsx", "state/archive/ab/ab.xlsx", "r.xlsx",
+                        "xlsx", report.problems)
+    bad_data, bad = filled_report(small_plan, tmp_path, "bad.xlsx", disbursed=20000)
+    bad.budget.loc[0, "project_code"] = None  # budget_lines.project_code is NOT NULL
+    bad_arrival = arrival_of(bad_data, "bad.xlsx", datetime(2025, 4, 11, tzinfo=UTC), 2)
+    bad_owed = FeedbackOwed(0, "feedback/bad-feedback.xlsx", "state/archive/cd/cd.xlsx",
+                            "bad.xlsx", "xlsx", report.problems)
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        done, failed = ledger.record_many([
+            Entry(arrival, report, decision, owed.target, None, owed),
+            Entry(bad_arrival, bad, decide(bad, bad_arrival, small_plan, trusted=False),
+                  None, None, bad_owed)])
+        assert isinstance(failed, sqlite3.IntegrityError)
+        (got,) = ledger.feedback_owed()
+        assert got.submission_id == done.submission_id
+        assert (got.target, got.source, got.display_name, got.format) == (
+            "feedback/r-feedback.xlsx", "state/archive/ab/ab.xlsx", "r.xlsx", "xlsx")
+        assert got.problems == report.problems and len(got.problems) >= 1
+        assert any(p.code == "budget.disbursed-over-allocated" and p.cell == "H5"
+                   for p in got.problems)
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:  # owed across runs
+        assert [o.submission_id for o in ledger.feedback_owed()] == [done.submission_id]
+        ledger.feedback_written([done.submission_id])
+        assert ledger.feedback_owed() == []
+
+
 def test_failure_midway_leaves_nothing(tmp_path, small_plan):
     data, report = filled_report(small_plan, tmp_path, "r.xlsx")
     arrival = arrival_of(data, "r.xlsx", datetime(2025, 4, 10, tzinfo=UTC), 1)
@@ -226,7 +262,8 @@ def test_an_old_version_ledger_is_migrated_with_its_data(tmp_path):
     db.commit()
     db.close()
     with Ledger(path) as ledger:
-        assert ledger.version == len(MIGRATIONS) == 2
+        assert ledger.version == len(MIGRATIONS) == 3
+        assert ledger.feedback_owed() == []  # 3: the feedback workbooks owed, none yet
         arrivals = ledger.arrivals()
         assert [(a["id"], a["original_name"], a["submission_id"], a["part_index"])
                 for a in arrivals] == [(1, "รายงาน.xlsx", 1, 0)]
@@ -234,7 +271,7 @@ def test_an_old_version_ledger_is_migrated_with_its_data(tmp_path):
         ledger.mark_item("inbox/x.eml", 1, 2)
         assert ledger.seen_item("inbox/x.eml", 1, 2)
     with Ledger(path) as ledger:  # reopening applies nothing twice
-        assert ledger.version == 2 and len(ledger.arrivals()) == 1
+        assert ledger.version == 3 and len(ledger.arrivals()) == 1
 
 
 def test_a_ledger_newer_than_the_program_is_refused(tmp_path):
@@ -309,7 +346,7 @@ def test_two_processes_opening_an_old_ledger_at_once_migrate_it_once(tmp_path):
     for t in threads:
         t.join(30)
     db.close()
-    assert errors == [] and versions == [2, 2]
+    assert errors == [] and versions == [len(MIGRATIONS)] * 2 == [3, 3]
 
 
 def test_submissions_with_sender_is_submissions_filtered(tmp_path, small_plan):

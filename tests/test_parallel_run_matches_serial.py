@@ -1,8 +1,8 @@
 """A night checked by worker processes ends exactly like the same night checked by the run alone.
 
-pipeline/parallel.py moves reading + normalising + validating (and building the feedback
-workbook and the ledger rows of accepted data) into spawned workers; the run still decides,
-writes and records. Same inbox, two workspaces: one run with workers, one with
+pipeline/parallel.py moves reading + normalising + validating (and building the ledger rows
+of accepted data) into spawned workers, and the feedback workbooks into one more process
+that works beside the roll-ups; the run still decides, writes and records. Same inbox, two workspaces: one run with workers, one with
 EDUROLLUP_WORKERS=0; the ledgers must agree on every submission's status, agency,
 period and problems (code and cell), and on the accepted figures.
 """
@@ -90,6 +90,7 @@ def _ledger(ws: Workspace) -> dict[str, list]:
 def test_workers_and_run_alone_record_the_same_night(tmp_path, small_plan, monkeypatch):
     files = _inbox_files(small_plan)
     monkeypatch.setattr(parallel, "MIN_FILES", 2)  # 11 files: use workers anyway
+    monkeypatch.setattr(parallel, "FEEDBACK_MIN", 1)  # one rejected file: its own process
 
     spawned: list[int] = []
     started: list[tuple[int, int]] = []  # (workbooks handed over at start, originals archived)
@@ -118,7 +119,7 @@ def test_workers_and_run_alone_record_the_same_night(tmp_path, small_plan, monke
     # still archiving the rest (they get each later one as it is archived)
     assert started == [(2, 2)], started
     assert len(files) > 2
-    assert built_here == [], "the worker that validated the file builds its feedback"
+    assert built_here == [], "the feedback process, not the run's, builds the workbook"
 
     monkeypatch.setenv("EDUROLLUP_WORKERS", "0")
     alone = _ledger(_night(tmp_path / "alone", small_plan, files))

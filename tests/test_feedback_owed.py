@@ -1,0 +1,85 @@
+"""Feedback workbooks written after the ledger: by the run, or by one process beside the
+roll-ups that the run helps once its own work is done (pipeline/parallel.FeedbackWriter).
+
+Every owed workbook is written exactly once, byte for byte what the run would write alone,
+and a workbook that cannot be made is reported, not lost.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import openpyxl
+from test_feedback_workbook import _flawed
+
+from pipeline import parallel
+from pipeline.feedback import PROBLEMS_SHEET, feedback_bytes, write_owed
+from pipeline.model import FeedbackOwed, FileReport
+from pipeline.read import read_workbook
+from pipeline.validate import validate_workbook
+
+
+def _owed(plan, root: Path, n: int) -> list[FeedbackOwed]:
+    """n rejected originals in the workspace's archive, each owed its feedback workbook."""
+    src = _flawed(plan, root)
+    report = validate_workbook(read_workbook(src), plan)
+    owed = []
+    for i in range(n):
+        archived = root / "state" / "archive" / f"{i:02x}" / f"{i:064x}.xlsx"
+        archived.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, archived)
+        owed.append(FeedbackOwed(i + 1, f"feedback/{i:02d}-รายงาน-feedback.xlsx",
+                                 archived.relative_to(root).as_posix(), f"รายงาน {i}.xlsx",
+                                 report.format, report.problems))
+    return owed
+
+
+def test_the_process_and_the_run_write_each_owed_workbook_once(small_plan, tmp_path):
+    owed = _owed(small_plan, tmp_path, 12)
+    writer = parallel.FeedbackWriter(tmp_path, owed)
+    assert writer.pool is not None
+    here: list[int] = []
+
+    def write_here(o: FeedbackOwed) -> None:
+        here.append(o.submission_id)
+        write_owed(tmp_path, o)
+
+    results = list(writer.finish(write_here))
+    assert writer.pool is None  # the process is gone
+    assert sorted(o.submission_id for o, _exc in results) == list(range(1, 13))
+    assert all(exc is None for _o, exc in results)
+    assert len(here) < 12  # the process made some of them (at least the first it was given)
+    for o in owed:
+        out = tmp_path / "outbox" / o.target
+        assert out.is_file(), o.target
+        # the same bytes whoever made it: what the run alone would write
+        alone = feedback_bytes(FileReport(path=tmp_path / o.source, display_name=o.display_name,
+                                          sha256="", format=o.format, problems=o.problems))
+        assert out.read_bytes() == alone
+    wb = openpyxl.load_workbook(tmp_path / "outbox" / owed[0].target)
+    assert wb.sheetnames[0] == PROBLEMS_SHEET
+    assert "รายงาน 0.xlsx" in str(wb[PROBLEMS_SHEET]["A1"].value)
+
+
+def test_a_workbook_that_cannot_be_made_is_reported_and_the_rest_are_written(small_plan,
+                                                                            tmp_path):
+    owed = _owed(small_plan, tmp_path, 4)
+    (tmp_path / owed[1].source).unlink()  # its original is gone
+    owed[2].source = "state/archive/nowhere.xlsx"
+    results = dict((o.submission_id, exc) for o, exc in
+                   parallel.FeedbackWriter(tmp_path, owed).finish(
+                       lambda o: write_owed(tmp_path, o)))
+    assert results[1] is None and results[4] is None
+    assert isinstance(results[2], OSError) and isinstance(results[3], OSError)
+    assert (tmp_path / "outbox" / owed[0].target).is_file()
+    assert not (tmp_path / "outbox" / owed[1].target).exists()
+
+
+def test_a_big_night_gets_the_process_a_small_one_or_workers_off_does_not(monkeypatch):
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
+    monkeypatch.delenv("EDUROLLUP_WORKERS", raising=False)
+    assert parallel.feedback_process_wanted(parallel.FEEDBACK_MIN)
+    assert not parallel.feedback_process_wanted(parallel.FEEDBACK_MIN - 1)
+    monkeypatch.setenv("EDUROLLUP_WORKERS", "0")
+    assert not parallel.feedback_process_wanted(10_000)
