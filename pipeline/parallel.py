@@ -259,7 +259,8 @@ class Prevalidator:
 
 
 # ---- feedback workbooks, after the ledger ----------------------------------------------------
-FEEDBACK_MIN = 32  # owed workbooks worth a process of their own (~20 ms each; starting one ~0.5 s)
+FEEDBACK_MIN = 16  # owed workbooks worth a process of their own: ~20 ms each, and starting one
+# (~0.5 s of imports) happens on the core the roll-ups leave idle
 
 
 def feedback_process_wanted(n_owed: int) -> bool:
