@@ -364,6 +364,10 @@ def table(r: dict[str, Any]) -> str:
         out.append(f"{name:44} {s:9.2f} {ms_t} {xf!s:>8} {xn!s:>8} {rss!s:>12}")
     out.append("cold run by step (s, exclusive): " + ", ".join(
         f"{k} {v:.2f}" for k, v in sorted(r["steps_s"].items(), key=lambda kv: -kv[1])))
+    main_cpu = r["product"]["cold"]["steps"].get("steps_cpu_s")
+    if main_cpu:  # older checkouts' runs (--product-src) do not say
+        out.append("cold run, the run's main thread CPU by step (s, exclusive): " + ", ".join(
+            f"{k} {v:.2f}" for k, v in sorted(main_cpu.items(), key=lambda kv: -kv[1])))
     inc = r["product"]["incremental"]["steps"]["steps_s"]
     out.append("1 % run by step (s, exclusive): " + ", ".join(
         f"{k} {v:.2f}" for k, v in sorted(inc.items(), key=lambda kv: -kv[1]) if v >= 0.01))
