@@ -19,7 +19,7 @@ Feedback workbooks (openpyxl: ~20 ms each, most of a rejected file's cost) are n
 here but after the ledger: the run records what each rejected file is owed
 (``Ledger.feedback_owed``) and :class:`FeedbackWriter` makes them in one more spawned
 process while the run's own process writes the roll-ups, when one core would otherwise
-idle; the run takes back what that process has not started once its own work is done.
+idle; the run makes what that process has not taken once its own work is done.
 
 The raw cells stay in the worker.
 
@@ -39,6 +39,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
+from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -285,52 +287,83 @@ def _write_owed(root: str, owed: Any) -> int:
 class FeedbackWriter:
     """The night's owed feedback workbooks (``Ledger.feedback_owed``) made by ONE spawned
     process while the run writes the roll-ups on the other core; :meth:`finish` has the
-    run's own process make, from the end of the list, those the process has not started
+    run's own process make, from the end of the list, those the process has not taken
     (one process, not one per core: the run is at its peak memory then, ~0.75 GB at 30,000
-    agencies, and each process costs ~0.1 GB)."""
+    agencies, and each process costs ~0.1 GB).
+
+    The process is handed two workbooks at a time, the next one as each is done (a future's
+    callback), so what it has not taken is still in ``todo`` for the run: nothing is ever
+    cancelled (cancelling a future that a dying pool then fails raises in the pool's own
+    thread, Python 3.11)."""
+
+    IN_FLIGHT = 2  # the process never waits for its next workbook
 
     def __init__(self, root: Path, owed: list[Any]) -> None:
-        self.futures: list[tuple[Any, Future[int] | None]] = [(o, None) for o in owed]
+        self.root = str(root)
+        self.todo: deque[Any] = deque(owed)
+        self.given: list[tuple[Any, Future[int]]] = []
+        self.lock = threading.Lock()
         self.pool: ProcessPoolExecutor | None = None
         try:
             ctx = multiprocessing.get_context("spawn")
             self.pool = ProcessPoolExecutor(1, mp_context=ctx, initializer=_init_feedback,
                                             initargs=(os.getpid(),))
-            self.futures = [(o, self.pool.submit(_write_owed, str(root), o)) for o in owed]
+            for _ in range(self.IN_FLIGHT):
+                self._give()
         except Exception:  # noqa: BLE001 - no process: the run makes them all itself
             self.close()
 
+    def _give(self, done: Future[int] | None = None) -> None:
+        """Hand the process the next workbook (the first of ``todo``); called again by
+        each handed one when it is done, unless the pool broke."""
+        if done is not None and isinstance(done.exception(), BrokenExecutor):
+            return
+        with self.lock:
+            if self.pool is None or not self.todo:
+                return
+            owed = self.todo.popleft()
+            try:
+                fut = self.pool.submit(_write_owed, self.root, owed)
+            except Exception:  # noqa: BLE001 - a broken or closed pool: the run makes it
+                self.todo.appendleft(owed)
+                return
+            self.given.append((owed, fut))
+        fut.add_done_callback(self._give)
+
     def finish(self, write_here: Any) -> Iterable[tuple[Any, BaseException | None]]:
         """Each owed workbook once it is written (owed, None) or failed (owed, exception):
-        first those the run makes itself with ``write_here(owed)`` (what the process has
-        not started, from the end), then the process's own."""
-        later: list[tuple[Any, Future[int]]] = []
-        for owed, fut in reversed(self.futures):
-            if fut is not None and not fut.cancel():
-                later.append((owed, fut))
-                continue
-            try:
-                write_here(owed)
-            except Exception as exc:  # noqa: BLE001 - reported by the run, owed again
-                yield owed, exc
-            else:
-                yield owed, None
-        for owed, fut in reversed(later):
+        first those the run makes itself with ``write_here(owed)`` (from the end of what
+        the process has not taken), then the process's own."""
+        while True:
+            with self.lock:
+                if not self.todo:
+                    break
+                owed = self.todo.pop()
+            yield owed, _attempt(write_here, owed)
+        with self.lock:
+            given = list(self.given)
+        for owed, fut in given:
             try:
                 fut.result()
             except BrokenExecutor:  # the process died: the run makes this one itself
-                try:
-                    write_here(owed)
-                except Exception as exc:  # noqa: BLE001
-                    yield owed, exc
-                    continue
-            except Exception as exc:  # noqa: BLE001
+                yield owed, _attempt(write_here, owed)
+                continue
+            except Exception as exc:  # noqa: BLE001 - reported by the run, owed again
                 yield owed, exc
                 continue
             yield owed, None
         self.close()
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+        with self.lock:
+            pool, self.pool = self.pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=False)
+
+
+def _attempt(write: Any, owed: Any) -> BaseException | None:
+    try:
+        write(owed)
+    except Exception as exc:  # noqa: BLE001 - the caller reports it
+        return exc
+    return None

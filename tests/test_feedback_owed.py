@@ -83,3 +83,27 @@ def test_a_big_night_gets_the_process_a_small_one_or_workers_off_does_not(monkey
     assert not parallel.feedback_process_wanted(parallel.FEEDBACK_MIN - 1)
     monkeypatch.setenv("EDUROLLUP_WORKERS", "0")
     assert not parallel.feedback_process_wanted(10_000)
+
+
+def test_a_feedback_process_that_dies_leaves_its_work_to_the_run(small_plan, tmp_path):
+    """The process is killed after it was given work: the run makes those workbooks itself,
+    and nothing is reported failed or lost."""
+    import os
+    import signal
+
+    owed = _owed(small_plan, tmp_path, 6)
+    writer = parallel.FeedbackWriter(tmp_path, owed)
+    assert writer.pool is not None
+    for pid in list(writer.pool._processes):  # no public handle on the pool's processes
+        os.kill(pid, signal.SIGKILL)
+    here: list[int] = []
+
+    def write_here(o: FeedbackOwed) -> None:
+        here.append(o.submission_id)
+        write_owed(tmp_path, o)
+
+    results = list(writer.finish(write_here))
+    assert sorted(o.submission_id for o, _exc in results) == [1, 2, 3, 4, 5, 6]
+    assert [exc for _o, exc in results if exc is not None] == []
+    assert all((tmp_path / "outbox" / o.target).is_file() for o in owed)
+    assert len(here) >= 2  # at least the two it held when it died (it had not even started)
