@@ -450,9 +450,11 @@ def write_owed(root: Path | str, owed: FeedbackOwed) -> Path:
     """Make one feedback workbook the ledger says is owed (``Ledger.feedback_owed``) from
     the archived original, and write it into the workspace at ``root`` atomically (unchanged
     bytes are not rewritten). A top-level function: the run's feedback process calls it."""
-    root = Path(root)
-    report = FileReport(path=root / owed.source, display_name=owed.display_name, sha256="",
-                        format=owed.format, problems=owed.problems)
-    target = root / "outbox" / owed.target
+    from .workspace import Workspace
+
+    ws = Workspace(Path(root))
+    report = FileReport(path=ws.root / owed.source, display_name=owed.display_name,
+                        sha256="", format=owed.format, problems=owed.problems)
+    target = ws.outbox / owed.target
     write_bytes_atomic(target, feedback_bytes(report))
     return target

@@ -339,14 +339,14 @@ class FeedbackWriter:
                 if not self.todo:
                     break
                 owed = self.todo.pop()
-            yield owed, _attempt(write_here, owed)
+            yield owed, attempt(write_here, owed)
         with self.lock:
             given = list(self.given)
         for owed, fut in given:
             try:
                 fut.result()
             except BrokenExecutor:  # the process died: the run makes this one itself
-                yield owed, _attempt(write_here, owed)
+                yield owed, attempt(write_here, owed)
                 continue
             except Exception as exc:  # noqa: BLE001 - reported by the run, owed again
                 yield owed, exc
@@ -361,7 +361,8 @@ class FeedbackWriter:
             pool.shutdown(wait=True, cancel_futures=False)
 
 
-def _attempt(write: Any, owed: Any) -> BaseException | None:
+def attempt(write: Any, owed: Any) -> BaseException | None:
+    """``write(owed)``; the exception it raised, or None."""
     try:
         write(owed)
     except Exception as exc:  # noqa: BLE001 - the caller reports it

@@ -45,6 +45,7 @@ import sys
 import time
 import traceback
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -486,28 +487,23 @@ class NightlyRun:
             return None
         if parallel.feedback_process_wanted(len(owed)):
             return parallel.FeedbackWriter(self.ws.root, owed)
-        self._feedback_done(ledger, ((o, self._write_owed(o)) for o in owed))
+        self._feedback_done(ledger, ((o, parallel.attempt(self._write_owed, o)) for o in owed))
         return None
 
     def finish_feedback(self, ledger: Any, writer: Any) -> None:
+        """The rest of the owed feedback workbooks, once the roll-ups are written: what
+        the feedback process has not taken is made here (``start_feedback``'s writer)."""
         if writer is not None:
-            self._feedback_done(ledger, writer.finish(self._write_owed_here))
+            self._feedback_done(ledger, writer.finish(self._write_owed))
 
-    def _write_owed_here(self, owed: FeedbackOwed) -> None:
+    def _write_owed(self, owed: FeedbackOwed) -> None:
         from .feedback import write_owed
 
         write_owed(self.ws.root, owed)
 
-    def _write_owed(self, owed: FeedbackOwed) -> BaseException | None:
-        try:
-            self._write_owed_here(owed)
-        except Exception as exc:  # noqa: BLE001 - reported below, owed to the next run
-            return exc
-        return None
-
     def _feedback_done(self, ledger: Any,
-                       results: Any) -> None:
-        """Mark written what was written; a failure is reported and stays owed."""
+                       results: Iterable[tuple[FeedbackOwed, BaseException | None]]) -> None:
+        """Strike off the ledger what was written; a failure is reported and stays owed."""
         written: list[int] = []
         for owed, exc in results:
             if exc is not None:
