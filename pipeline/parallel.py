@@ -11,9 +11,9 @@ workbooks are archived) and hands over each later workbook once its original is 
 Each worker takes a chunk of files, reads them, picks each file's plan the way the run
 does, and validates the whole chunk with ``validate.validate_workbooks`` (one pandera call
 per sheet for the chunk; results are per file). It returns the ``FileReport``, the year
-the file claimed and :class:`Extras`: the ledger rows of the accepted data (``ledger.data_rows_from_lists``:
-validated with ``frames=False``, the clean columns as plain lists straight to tuples, no
-pandas frames), for files without errors; the report then travels without its frames.
+the file claimed and, for a file without errors, the ledger rows of its accepted data
+(``ledger.data_rows_from_lists``: validated with ``frames=False``, the clean columns as
+plain lists straight to tuples, no pandas frames); the report then travels without them.
 
 Feedback workbooks (openpyxl: ~20 ms each, most of a rejected file's cost) are not made
 here but after the ledger: the run records what each rejected file is owed
@@ -43,7 +43,7 @@ import threading
 from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -54,13 +54,6 @@ AHEAD = 64  # tasks per worker queued ahead of the loop: lets the workers run ah
 # pickled per waiting result: 4,096 files on 2 workers)
 
 _STATE: dict[str, Any] = {}
-
-
-@dataclass
-class Extras:
-    """What a worker computed beyond the report (see the module docstring)."""
-
-    rows: Any = None  # ledger.DataRows of the accepted data, or None
 
 
 def workers_wanted(n_files: int) -> int:
@@ -88,30 +81,24 @@ def _die_with_parent() -> None:
         pass
 
 
-def _init(root: str, parent: int) -> None:
+def _guard(parent: int) -> None:
+    """A spawned process dies with the run (and exits if the run died before it armed)."""
     _die_with_parent()
     if os.getppid() != parent:  # the run died before we armed the signal
         os._exit(1)
+
+
+def _init(root: str, parent: int) -> None:
+    _guard(parent)
     from .workspace import Workspace
 
     _STATE["ws"] = Workspace.open(Path(root))
 
 
-def _extras(report: Any) -> Extras:
-    """The ledger rows of one validated file's accepted data, as the run would make them."""
-    from .ledger import data_rows, data_rows_from_lists
-
-    extras = Extras()
-    if report.clean_lists is not None:  # validated with frames=False (see _check)
-        extras.rows = data_rows_from_lists(report.clean_lists, report.cover)
-    elif report.budget is not None or report.indicators is not None:
-        extras.rows = data_rows(report)
-    return extras
-
-
 def _check(items: list[tuple[str, str, str]]) -> list[tuple[str, Any, int | None, Any] | None]:
     """Read and validate one chunk: (sha256, path, display name) -> (sha, report, year,
-    extras or None)."""
+    the ledger rows of its accepted data or None)."""
+    from .ledger import data_rows_from_lists
     from .read import read_workbook
     from .run import PlanBroken, Plans, _fiscal_year_of
     from .validate import validate_workbooks
@@ -138,16 +125,14 @@ def _check(items: list[tuple[str, str, str]]) -> list[tuple[str, Any, int | None
     except Exception:  # noqa: BLE001
         return out
     for (i, _raw, _plan, year), report in zip(todo, reports, strict=True):
-        extras = None
-        try:
-            extras = _extras(report)
-        except Exception:  # noqa: BLE001 - the run does the rest itself
-            extras = None
-        if report.clean_lists is not None:
-            if extras is None or extras.rows is None:
-                continue  # no rows and no frames: the run does this file itself
+        rows = None
+        if report.clean_lists is not None:  # clean: its ledger rows, built here, no frames
+            try:
+                rows = data_rows_from_lists(report.clean_lists, report.cover)
+            except Exception:  # noqa: BLE001 - the run does this file itself
+                continue
             report = replace(report, clean_lists=None)  # the rows say it all
-        out[i] = (items[i][0], report, year, extras)
+        out[i] = (items[i][0], report, year, rows)
     return out
 
 
@@ -165,7 +150,6 @@ class Prevalidator:
         self.where: dict[str, int] = {}
         self.futures: dict[int, Future[Any]] = {}
         self.results: dict[str, tuple[Any, int | None, Any]] = {}
-        self.extras: dict[str, Any] = {}
         self.next = 0  # the next chunk to submit
         self.wanted = 0  # the chunk the run waits for (or will wait for first)
         self.ahead = max(1, workers * AHEAD)
@@ -211,22 +195,9 @@ class Prevalidator:
             self.futures[self.next] = self.pool.submit(_check, self.chunks[self.next])
             self.next += 1
 
-    def get(self, sha: str) -> tuple[Any, int | None] | None:
-        """(FileReport, year the file claims) for ``sha``, or None; then
-        :meth:`extras` has what else the worker computed for it."""
-        got = self._get(sha)
-        if got is None:
-            return None
-        report, year, extras = got
-        if extras is not None:
-            self.extras[sha] = extras
-        return report, year
-
-    def take_extras(self, sha: str) -> Extras | None:
-        """The :class:`Extras` of the file :meth:`get` returned last for ``sha`` (once)."""
-        return self.extras.pop(sha, None)
-
-    def _get(self, sha: str) -> tuple[Any, int | None, Any] | None:
+    def get(self, sha: str) -> tuple[Any, int | None, Any] | None:
+        """(FileReport, year the file claims, ledger rows of its accepted data or None)
+        for ``sha``, or None: then the run does the file itself."""
         if sha in self.results:
             return self.results.pop(sha)
         k = self.where.get(sha)
@@ -251,7 +222,6 @@ class Prevalidator:
             self.pool = None
         self.futures.clear()
         self.results.clear()
-        self.extras.clear()
 
     def __enter__(self) -> Prevalidator:
         return self
@@ -269,12 +239,6 @@ def feedback_process_wanted(n_owed: int) -> bool:
     """Whether ``n_owed`` feedback workbooks get a process of their own: enough of them, and
     worker processes allowed here (``EDUROLLUP_WORKERS``, cores)."""
     return n_owed >= FEEDBACK_MIN and workers_wanted(max(n_owed, MIN_FILES)) > 0
-
-
-def _init_feedback(parent: int) -> None:
-    _die_with_parent()
-    if os.getppid() != parent:
-        os._exit(1)
 
 
 def _write_owed(root: str, owed: Any) -> int:
@@ -306,7 +270,7 @@ class FeedbackWriter:
         self.pool: ProcessPoolExecutor | None = None
         try:
             ctx = multiprocessing.get_context("spawn")
-            self.pool = ProcessPoolExecutor(1, mp_context=ctx, initializer=_init_feedback,
+            self.pool = ProcessPoolExecutor(1, mp_context=ctx, initializer=_guard,
                                             initargs=(os.getpid(),))
             for _ in range(self.IN_FLIGHT):
                 self._give()

@@ -384,7 +384,7 @@ class NightlyRun:
         report: FileReport | None = None
         feedback_rel: str | None = None
         owed: FeedbackOwed | None = None
-        extras: Any = None
+        rows: Any = None  # the accepted data's ledger rows, when a worker built them
         if earlier is not None and not redecide(earlier):
             decision = duplicate_decision(earlier, arrival)
         else:
@@ -392,8 +392,7 @@ class NightlyRun:
             if arrival.is_workbook:
                 pre = self.pre.get(arrival.sha256) if self.pre is not None else None
                 if pre is not None:  # read + validated by a worker (parallel.py)
-                    report, year = pre
-                    extras = self.pre.take_extras(arrival.sha256)
+                    report, year, rows = pre
                     plan = self.plans.get(year)
                 else:
                     from .read import read_workbook
@@ -410,8 +409,7 @@ class NightlyRun:
             if decision.status in replies_mod.PROBLEM_STATUSES and report is not None:
                 owed = self.owe_feedback(report, decision, arrival)
                 feedback_rel = owed.target
-        return Pending(arrival, report, decision, feedback_rel,
-                       extras.rows if extras is not None else None, owed)
+        return Pending(arrival, report, decision, feedback_rel, rows, owed)
 
     def finish(self, pending: Pending, done: Any) -> FileOutcome:
         """The run report's line for an arrival ``Ledger.record_many`` recorded as ``done``."""

@@ -31,7 +31,7 @@ RAW = "\n".join([
     "_Reader.prescan_xlsx (/x/pipeline/read.py:390);read_member (/x/pipeline/safety.py:210);"
     "ZipExtFile.read (zipfile.py:930) 100",
     # openpyxl's time counts for the feedback step that called it
-    f"{RUN};{WORKER};{WORKER_TOP};_extras (/x/pipeline/parallel.py:101);"
+    f"{RUN};{WORKER};{WORKER_TOP};_write_owed (/x/pipeline/parallel.py:280);"
     "feedback_bytes (/x/pipeline/feedback.py:300);load_workbook (openpyxl/reader/excel.py:340) 200",
     # the run's own process: the ledger, then xlsxwriter under the roll-up
     f"{RUN};{RUN_TOP};Ledger.record_many (/x/pipeline/ledger.py:322);"
