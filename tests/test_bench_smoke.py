@@ -34,5 +34,11 @@ def test_bench_small_run_writes_all_keys(tmp_path: Path) -> None:
     steps = result["product"]["cold"]["steps"]
     assert abs(sum(steps["steps_s"].values()) - steps["wall_s"]) < 0.05
     assert steps["steps_s"]["read"] > 0 and steps["steps_s"]["validate"] > 0
+    # and the CPU split by step, over every process, adds up to the run's CPU
+    whole = result["cpu_by_step_s"]
+    assert whole == steps["cpu_by_step_s"] and whole["read"] > 0 and whole["write"] > 0
+    cpu = steps["cpu_s"]["run_process"] + steps["cpu_s"]["workers"]
+    assert abs(sum(whole.values()) - cpu) < 0.02 * len(whole), (whole, cpu)
     # the printed table names the three stacks
     assert "floor" in proc.stdout and "naive" in proc.stdout and "product" in proc.stdout
+    assert "cold run CPU by step, every process" in proc.stdout
