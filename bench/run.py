@@ -3,6 +3,7 @@
     python bench/run.py                  # N = 1,000 then 30,000
     python bench/run.py --n 1000         # one size (what `make bench N=1000` runs)
     python bench/run.py --n 20 --quick   # a smoke run (small naive sample)
+    python bench/run.py --n 30000 --flaw-share 0.2   # a first round: 20 % rejected
 
 For each N, on the same synthetic corpus (``bench/synth.py``, cached under bench/work/):
 
@@ -276,10 +277,11 @@ def _machine() -> dict[str, Any]:
 
 def bench_one(n: int, seed: int, quick: bool, naive_sample: int, log: Any,
               work: Path = synth.WORK, skip_product: bool = False,
-              src: Path = ROOT) -> dict[str, Any]:
+              src: Path = ROOT, flaw_share: float = synth.FLAW_SHARE) -> dict[str, Any]:
     log(f"N = {n:,}: corpus (cached under {work}) ...")
     t0 = time.perf_counter()
-    corpus = synth.build_corpus(n, seed, log=log, work=work, bases_wanted=4 if quick else None)
+    corpus = synth.build_corpus(n, seed, log=log, work=work, bases_wanted=4 if quick else None,
+                                flaw_share=flaw_share)
     gen_s = time.perf_counter() - t0
     machine = _machine()
     log(f"  floor: calamine over {n:,} files ...")
@@ -308,6 +310,7 @@ def bench_one(n: int, seed: int, quick: bool, naive_sample: int, log: Any,
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine,
         "corpus": {"files": len(corpus.files), "flawed": len(corpus.flawed),
+                   "flaw_share": flaw_share,
                    "resubmissions": len(corpus.resubmissions), "delivery": "dropped files",
                    "generated_s": round(corpus.generate_s, 1), "this_run_s": round(gen_s, 1)},
         "floor_ms_per_workbook": fl["ms_per_workbook"],
@@ -413,6 +416,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="run the pipeline package of another checkout (before/after a change)")
     ap.add_argument("--skip-product", action="store_true",
                     help="corpus, floor and naive only (when the product runs would not fit)")
+    ap.add_argument("--flaw-share", type=float, default=synth.FLAW_SHARE,
+                    help="share of files rejected, each owed a feedback workbook (default "
+                         f"{synth.FLAW_SHARE}; a first round rejects far more)")
     ap.add_argument("--work", type=Path, default=synth.WORK,
                     help="where corpora and workspaces are cached (default bench/work/)")
     args = ap.parse_args(argv)
@@ -423,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for n in args.n:
         r = bench_one(n, args.seed, args.quick, args.naive_sample, log, args.work,
-                      args.skip_product, args.product_src.resolve())
+                      args.skip_product, args.product_src.resolve(), args.flaw_share)
         if args.skip_product:
             print(json.dumps({k: r[k] for k in ("n", "floor_ms_per_workbook",
                                                 "naive_ms_per_workbook")}), flush=True)
@@ -433,7 +439,8 @@ def main(argv: list[str] | None = None) -> int:
         print(table(r), flush=True)
         RESULTS.mkdir(parents=True, exist_ok=True)
         if args.out == RESULTS / "latest.json":
-            (RESULTS / f"n{n}.json").write_text(json.dumps(r, indent=1, ensure_ascii=False), "utf-8")
+            tag = "" if args.flaw_share == synth.FLAW_SHARE else f"-f{args.flaw_share:g}"
+            (RESULTS / f"n{n}{tag}.json").write_text(json.dumps(r, indent=1, ensure_ascii=False), "utf-8")
     if not results:
         return 0
     latest = dict(results[-1])

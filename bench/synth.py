@@ -243,10 +243,14 @@ def _load_cached(root: Path, n: int, seed: int) -> Corpus | None:
 
 
 def build_corpus(n: int, seed: int = dd.SEED, workers: int | None = None,
-                 work: Path = WORK, log: Any = print, bases_wanted: int | None = None) -> Corpus:
+                 work: Path = WORK, log: Any = print, bases_wanted: int | None = None,
+                 flaw_share: float = FLAW_SHARE) -> Corpus:
     """The cached corpus for (n, seed), generated when missing or stale; ``bases_wanted``
-    really filled workbooks (default ~300; a smoke run asks for a few)."""
-    root = work / (f"n{n}-s{seed}" + (f"-b{bases_wanted}" if bases_wanted is not None else ""))
+    really filled workbooks (default ~300; a smoke run asks for a few); ``flaw_share`` of
+    the files rejected (default 2 %; a province's first round rejects far more, and each
+    rejected file costs a feedback workbook)."""
+    root = work / (f"n{n}-s{seed}" + (f"-b{bases_wanted}" if bases_wanted is not None else "")
+                   + (f"-f{flaw_share:g}" if flaw_share != FLAW_SHARE else ""))
     cached = _load_cached(root, n, seed)
     if cached is not None:
         return cached
@@ -269,7 +273,7 @@ def build_corpus(n: int, seed: int = dd.SEED, workers: int | None = None,
     reports = demo.make_reports(sub)
     rng = random.Random(seed)
     order = list(range(n))
-    flawed = sorted(rng.sample(order, max(1, round(n * FLAW_SHARE)) if n >= 10 else 0))
+    flawed = sorted(rng.sample(order, max(1, round(n * flaw_share)) if n >= 10 else 0))
     clean = sorted(set(order) - set(flawed))
     resub = sorted(rng.sample(clean, max(1, round(n * RESUBMIT_SHARE))))
     pool = _pool(workers)

@@ -42,3 +42,21 @@ def test_bench_small_run_writes_all_keys(tmp_path: Path) -> None:
     # the printed table names the three stacks
     assert "floor" in proc.stdout and "naive" in proc.stdout and "product" in proc.stdout
     assert "cold run CPU by step, every process" in proc.stdout
+
+
+@pytest.mark.slow
+def test_bench_flaw_share_rejects_that_share(tmp_path: Path) -> None:
+    """--flaw-share: a first round's many rejections (each owed a feedback workbook)."""
+    out = tmp_path / "latest.json"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--n", "20", "--quick",
+         "--flaw-share", "0.25", "--out", str(out), "--work", str(tmp_path / "work")],
+        cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    result = json.loads(out.read_text("utf-8"))
+    assert result["corpus"]["flawed"] == 5 and result["corpus"]["flaw_share"] == 0.25
+    counts = result["product"]["cold"]["counts"]
+    assert counts["rejected"] == 5 and counts["imported"] == 15
+    ws = Path(result["product"]["workspace"])
+    assert len(list((ws / "outbox" / "feedback").glob("*-feedback.xlsx"))) == 5
+    assert (tmp_path / "work" / "n20-s2568-b4-f0.25" / "meta.json").is_file()
