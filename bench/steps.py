@@ -161,7 +161,7 @@ def _timed_process(role: str, steps: dict[str, list[tuple[str, str]]], task: str
     """In a spawned process: import what it imports anyway (timed as ``imports``), wrap its
     steps, and have ``pipeline.parallel.<task>`` (the pool calls it by that name) write this
     process's split after each task, so a process killed at shutdown has said its part."""
-    start = time.thread_time()
+    born, start = time.monotonic(), time.thread_time()
     for name in modules:
         importlib.import_module(name)
     timer = StepTimer()
@@ -178,6 +178,7 @@ def _timed_process(role: str, steps: dict[str, list[tuple[str, str]]], task: str
         finally:
             used = resource.getrusage(resource.RUSAGE_SELF)
             data = {"role": role, "cpu_s": used.ru_utime + used.ru_stime,
+                    "alive_s": time.monotonic() - born,  # from its initialiser to this task's end
                     "steps_cpu_s": timer.cpu, "calls": timer.calls}
             part = target.with_suffix(".part")
             part.write_text(json.dumps(data), "utf-8")
@@ -213,18 +214,22 @@ def time_processes(where: Path) -> None:
 
 def process_split(where: Path) -> dict[str, Any]:
     """The spawned processes' CPU seconds by step, summed by role; ``other`` is what no
-    step covers (unpickling, pickling, the pool's loop)."""
+    step covers (unpickling, pickling, the pool's loop); ``alive_s``: their time from the
+    initialiser to the end of their last task (CPU well below it: they waited)."""
     roles: dict[str, Any] = {}
     for path in sorted(where.glob("*.json")):
         data = json.loads(path.read_text("utf-8"))
-        role = roles.setdefault(data["role"], {"processes": 0, "cpu_s": 0.0, "steps_cpu_s": {}})
+        role = roles.setdefault(data["role"], {"processes": 0, "cpu_s": 0.0, "alive_s": 0.0,
+                                               "steps_cpu_s": {}})
         role["processes"] += 1
         role["cpu_s"] += data["cpu_s"]
+        role["alive_s"] += data.get("alive_s", 0.0)
         for step, sec in data["steps_cpu_s"].items():
             role["steps_cpu_s"][step] = role["steps_cpu_s"].get(step, 0.0) + sec
     for role in roles.values():
         role["steps_cpu_s"]["other"] = role["cpu_s"] - sum(role["steps_cpu_s"].values())
         role["cpu_s"] = round(role["cpu_s"], 2)
+        role["alive_s"] = round(role["alive_s"], 2)
         role["steps_cpu_s"] = {k: round(v, 3) for k, v in role["steps_cpu_s"].items()}
     return roles
 
