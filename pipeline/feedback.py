@@ -446,15 +446,20 @@ def write_feedback(report: FileReport, out_dir: Path) -> Path:
     return target
 
 
-def write_owed(root: Path | str, owed: FeedbackOwed) -> Path:
+def write_owed(root: Path | str, owed: FeedbackOwed, durable: bool = True) -> Path:
     """Make one feedback workbook the ledger says is owed (``Ledger.feedback_owed``) from
     the archived original, and write it into the workspace at ``root`` atomically (unchanged
-    bytes are not rewritten). A top-level function: the run's feedback process calls it."""
+    bytes are not rewritten). A top-level function: the run's feedback process calls it.
+
+    ``durable=False``: no fsync of the file and its folder; the run syncs the filesystem
+    once before it strikes a batch off the ledger (``NightlyRun._feedback_done``), as the
+    archive does for originals. Until then the workbook is still owed, so a crash before
+    the sync means it is made again, never that the ledger calls a lost file written."""
     from .workspace import Workspace
 
     ws = Workspace(Path(root))
     report = FileReport(path=ws.root / owed.source, display_name=owed.display_name,
                         sha256="", format=owed.format, problems=owed.problems)
     target = ws.outbox / owed.target
-    write_bytes_atomic(target, feedback_bytes(report))
+    write_bytes_atomic(target, feedback_bytes(report), durable=durable)
     return target

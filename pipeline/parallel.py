@@ -242,9 +242,11 @@ def feedback_process_wanted(n_owed: int) -> bool:
 
 
 def _write_owed(root: str, owed: Any) -> int:
+    """The feedback process's task: one owed workbook, not yet synced (the run syncs the
+    filesystem before it strikes the workbook off the ledger)."""
     from .feedback import write_owed
 
-    write_owed(root, owed)
+    write_owed(root, owed, durable=False)
     return int(owed.submission_id)
 
 

@@ -55,7 +55,7 @@ import click
 
 from . import calendar as fcal
 from . import replies as replies_mod
-from .atomic import write_text_atomic
+from .atomic import sync_filesystem, write_text_atomic
 from .lock import EXIT_LOCKED, LockBusy, run_lock
 from .model import FeedbackOwed, FileReport, Problem
 from .plan import Plan
@@ -497,12 +497,23 @@ class NightlyRun:
     def _write_owed(self, owed: FeedbackOwed) -> None:
         from .feedback import write_owed
 
-        write_owed(self.ws.root, owed)
+        write_owed(self.ws.root, owed, durable=False)  # synced in _feedback_done
 
     def _feedback_done(self, ledger: Any,
                        results: Iterable[tuple[FeedbackOwed, BaseException | None]]) -> None:
-        """Strike off the ledger what was written; a failure is reported and stays owed."""
+        """Strike off the ledger what was written; a failure is reported and stays owed.
+
+        The workbooks are written without an fsync each (two per file, which wait behind
+        the roll-ups' large writes); one filesystem sync makes a batch durable before the
+        ledger says so."""
         written: list[int] = []
+
+        def strike_off() -> None:
+            if written:
+                sync_filesystem(self.ws.outbox)
+                ledger.feedback_written(written)
+                written.clear()
+
         for owed, exc in results:
             if exc is not None:
                 self._failed(f"feedback {owed.target}", exc)
@@ -511,9 +522,8 @@ class NightlyRun:
             self.n_feedback += 1
             _hook("after-feedback", self.n_feedback)
             if len(written) >= LEDGER_BATCH:
-                ledger.feedback_written(written)
-                written = []
-        ledger.feedback_written(written)
+                strike_off()
+        strike_off()
 
     def _failed(self, what: str, exc: BaseException) -> None:
         """A step that failed: traceback to the log, a line in the report, exit 1 later.

@@ -107,3 +107,58 @@ def test_a_feedback_process_that_dies_leaves_its_work_to_the_run(small_plan, tmp
     assert [exc for _o, exc in results if exc is not None] == []
     assert all((tmp_path / "outbox" / o.target).is_file() for o in owed)
     assert len(here) >= 2  # at least the two it held when it died (it had not even started)
+
+
+def test_feedback_workbooks_are_synced_before_the_ledger_strikes_them_off(small_plan, tmp_path,
+                                                                          monkeypatch):
+    """No fsync per feedback workbook (two each, waiting behind the roll-ups' large writes):
+    one filesystem sync per batch, always before the ledger says the batch is written, so a
+    crash can leave a workbook owed (made again) but never struck off and lost."""
+    from test_parallel_run_matches_serial import _night
+
+    from pipeline import atomic, feedback
+    from pipeline import run as run_mod
+    from pipeline.demo import fill, make_reports, xlsx_bytes
+    from pipeline.ledger import Ledger
+
+    files: dict[str, bytes] = {}
+    reports = make_reports(small_plan)
+    for code in sorted(small_plan.agencies)[:5]:  # five rejected files: a progress status off the list
+        filled = fill(small_plan, reports[(code, 1)])
+        ref = filled.cell("budget", "progress_status", min(filled.budget_rows.values()))
+        filled.sheet("budget")[ref] = "ไม่ทราบสถานะ"
+        files[f"{code}-q1.xlsx"] = xlsx_bytes(filled)
+    monkeypatch.setenv("EDUROLLUP_WORKERS", "0")  # the run writes them itself, here
+    monkeypatch.setattr(run_mod, "LEDGER_BATCH", 2)
+    events: list[tuple[str, object]] = []
+    real_write, real_sync, real_struck = (feedback.write_owed, run_mod.sync_filesystem,
+                                          Ledger.feedback_written)
+    real_fsync = atomic.os.fsync
+
+    def write(root, owed, durable=True):
+        events.append(("write", durable))
+        return real_write(root, owed, durable)
+
+    def fsync(fd):
+        events.append(("fsync", fd))
+        return real_fsync(fd)
+
+    monkeypatch.setattr(feedback, "write_owed", write)
+    monkeypatch.setattr(atomic.os, "fsync", fsync)
+    monkeypatch.setattr(run_mod, "sync_filesystem",
+                        lambda path: (events.append(("sync", path)), real_sync(path))[1])
+    monkeypatch.setattr(Ledger, "feedback_written",
+                        lambda self, ids: (events.append(("strike", len(ids))),
+                                           real_struck(self, ids))[1])
+    ws = _night(tmp_path, small_plan, files)
+
+    fb = events[next(i for i, e in enumerate(events) if e[0] == "write"):]
+    fb = fb[:max(i for i, e in enumerate(fb) if e[0] == "strike") + 1]
+    kinds = [k for k, _v in fb]
+    assert kinds == ["write", "write", "sync", "strike", "write", "write", "sync", "strike",
+                     "write", "sync", "strike"], kinds
+    assert all(v is False for k, v in fb if k == "write")  # not durable one by one
+    assert [v for k, v in fb if k == "strike"] == [2, 2, 1]
+    assert all(Path(v) == ws.outbox for k, v in fb if k == "sync")
+    assert len(list(ws.feedback_dir.glob("*-feedback.xlsx"))) == 5
+    assert Ledger(ws.ledger_path).feedback_owed() == []
