@@ -381,6 +381,10 @@ def table(r: dict[str, Any]) -> str:
         out.append(f"cold run CPU by step, every process (the run{' + ' + who if who else ''}; "
                    "s, exclusive): " + ", ".join(
                        f"{k} {v:.2f}" for k, v in whole.items() if v >= 0.01))
+        if roles:  # CPU well below the time alive: the process waited (for a core, the disk)
+            out.append("cold run, spawned processes: " + "; ".join(
+                f"{v['processes']} {k}: CPU {v['cpu_s']:.1f} s of {v.get('alive_s', 0):.1f} s alive"
+                for k, v in roles.items()))
     inc = r["product"]["incremental"]["steps"]["steps_s"]
     out.append("1 % run by step (s, exclusive): " + ", ".join(
         f"{k} {v:.2f}" for k, v in sorted(inc.items(), key=lambda kv: -kv[1]) if v >= 0.01))

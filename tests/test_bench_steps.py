@@ -50,6 +50,7 @@ def test_workers_and_feedback_process_say_where_their_cpu_went(steps, small_plan
     assert set(roles) == {"workers", "feedback"}
     workers = roles["workers"]
     assert 1 <= workers["processes"] <= 2
+    assert workers["alive_s"] > 0  # initialiser to the end of the last task, beside the CPU
     # every workbook of the night was read, normalised and validated in a worker
     calls = _calls(where, "workers")
     assert calls["read"] == len(files)
