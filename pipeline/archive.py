@@ -51,25 +51,18 @@ class Batch:
         """The archived file's name for this hash (the first in sorted order when several
         suffixes exist), without sorting the folder each time: a year's archive holds
         ~500 names per folder at 30,000 agencies."""
-        names = self.names(sha256)
-        index = self._by_hash.get(sha256[:2])
-        if index is None:
-            index = {}
-            for n in sorted(names):
-                index.setdefault(n.split(".", 1)[0], n)
-            self._by_hash[sha256[:2]] = index
-        return index.get(sha256)
+        self.names(sha256)
+        return self._by_hash[sha256[:2]].get(sha256)
 
     def added(self, name: str) -> None:
         """A file this batch wrote into its hash folder."""
         self.names(name).add(name)
-        index = self._by_hash.get(name[:2])
-        if index is not None:
-            key = name.split(".", 1)[0]
-            if key not in index or name < index[key]:
-                index[key] = name
+        index, key = self._by_hash[name[:2]], name.split(".", 1)[0]
+        if key not in index or name < index[key]:
+            index[key] = name
 
     def names(self, sha256: str) -> set[str]:
+        """The hash folder's file names, listed once (and indexed by hash with them)."""
         folder = sha256[:2]
         names = self._names.get(folder)
         if names is None:
@@ -79,6 +72,10 @@ class Batch:
             except (FileNotFoundError, NotADirectoryError):
                 names = set()
             self._names[folder] = names
+            index: dict[str, str] = {}
+            for n in sorted(names):
+                index.setdefault(n.split(".", 1)[0], n)
+            self._by_hash[folder] = index
         return names
 
     def sync(self) -> None:

@@ -165,6 +165,25 @@ def _mark_cells(wb: Workbook, problems: list[Problem]) -> None:
         cell.comment = comment
 
 
+class _SharedStyle:
+    """One cell style for many cells: set on the first through openpyxl's style objects
+    (in the order given), then copied to the others. openpyxl hashes each style object it
+    is given (~2 ms a workbook for the problems sheet's ~70 cells); the copied StyleArray
+    points at the same fonts, fills, borders and alignments, so the bytes are the same."""
+
+    def __init__(self, **attrs: Any) -> None:
+        self.attrs = attrs
+        self.array: Any = None
+
+    def apply(self, cell: Any) -> None:
+        if self.array is None:
+            for name, value in self.attrs.items():
+                setattr(cell, name, value)
+            self.array = copy(cell._style)
+        else:
+            cell._style = copy(self.array)
+
+
 def _problems_sheet(wb: Workbook, report: FileReport) -> None:
     ws = wb.create_sheet(PROBLEMS_SHEET, 0)
     title = Font(name=FONT_NAME, size=16, bold=True, color="1F3864")
@@ -179,24 +198,16 @@ def _problems_sheet(wb: Workbook, report: FileReport) -> None:
                         f"(fix the red cells and send your file again; amber = please check)")
     ws["A2"].font = body
     header_row = 4
-    head_style = None  # set once, copied (see body_style below)
+    head_style = _SharedStyle(font=bold, fill=HEADER_FILL, border=_BORDER, alignment=Alignment(
+        wrap_text=True, vertical="center", horizontal="center"))
     for c, (head, width) in enumerate(_COLUMNS, start=1):
         cell = ws.cell(row=header_row, column=c)
         _set_text(cell, head)
-        if head_style is None:
-            cell.font = bold
-            cell.fill = HEADER_FILL
-            cell.border = _BORDER
-            cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-            head_style = copy(cell._style)
-        else:
-            cell._style = copy(head_style)
+        head_style.apply(cell)
         ws.column_dimensions[get_column_letter(c)].width = width
     ws.row_dimensions[header_row].height = 42
-    # a body cell's style (font, border, alignment) is set once and copied to the others:
-    # openpyxl hashes each style object it is given (~2 ms a workbook for ~70 cells); the
-    # copied StyleArray points at the same fonts, borders and alignments (same bytes)
-    body_style = None
+    body_style = _SharedStyle(font=body, border=_BORDER,
+                              alignment=Alignment(wrap_text=True, vertical="top"))
     for i, p in enumerate(report.problems, start=1):
         r = header_row + i
         values = [str(i), "ข้อผิดพลาด\n(error)" if p.is_error else "คำเตือน\n(warning)",
@@ -208,13 +219,7 @@ def _problems_sheet(wb: Workbook, report: FileReport) -> None:
         for c, v in enumerate(values, start=1):
             cell = ws.cell(row=r, column=c)
             _set_text(cell, v)
-            if body_style is None:
-                cell.font = body
-                cell.border = _BORDER
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-                body_style = copy(cell._style)
-            else:
-                cell._style = copy(body_style)
+            body_style.apply(cell)
         ws.cell(row=r, column=2).fill = ERROR_FILL if p.is_error else WARNING_FILL
         target = _link_target(wb, p)
         if target:
