@@ -969,6 +969,8 @@ def csv_field_bytes(values: Sequence[Any]) -> list[bytes]:
         elif blank(v):  # None, NaN, NA, NaT: each NaN is its own object, never a memo key
             out.append(b"")
             continue
+        elif v.__class__ is float and not v:
+            key = (float, str(v))  # 0.0 == -0.0, but csv.writer writes "-0.0"
         else:
             key = (v.__class__, v)  # 1, 1.0 and True are equal, but written differently
         b = memo.get(key)

@@ -12,7 +12,7 @@ from pipeline.rollup import csv_field_bytes, write_csv_columns
 
 AWKWARD = ["โรงเรียนบ้านหนองแวง", "ก,ข", 'ชื่อ "เล่น"', "บรรทัด\nใหม่", "cr\rlf", "", " นำหน้า",
            "=SUM(A1:A9)", "+66 81", "-", "'0812345678", None, math.nan, 0, 1, 1.0, True, False,
-           2568, 85.5, -0.25, "1", "1.0", "\u200b", "a\tb", '"', ",", "\ufeffbom"]
+           2568, 85.5, -0.25, 0.0, -0.0, "1", "1.0", "\u200b", "a\tb", '"', ",", "\ufeffbom"]
 
 
 def _reference(path, header, columns):
@@ -43,6 +43,8 @@ def test_equal_values_of_different_types_keep_their_own_text():
     assert csv_field_bytes([1, 1.0, True, 1, True, 1.0]) == [b"1", b"1.0", b"True", b"1",
                                                              b"True", b"1.0"]
     assert csv_field_bytes([None, math.nan, "", "x,y"]) == [b"", b"", b"", b'"x,y"']
+    # 0.0 == -0.0 too; a result typed as "-0" must not take the text of an earlier 0
+    assert csv_field_bytes([0.0, -0.0, 0, -0.0]) == [b"0.0", b"-0.0", b"0", b"-0.0"]
 
 
 def test_a_column_of_missing_numbers_stays_cheap():
