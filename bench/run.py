@@ -443,8 +443,7 @@ def main(argv: list[str] | None = None) -> int:
         print(table(r), flush=True)
         RESULTS.mkdir(parents=True, exist_ok=True)
         if args.out == RESULTS / "latest.json":
-            tag = "" if args.flaw_share == synth.FLAW_SHARE else f"-f{args.flaw_share:g}"
-            (RESULTS / f"n{n}{tag}.json").write_text(json.dumps(r, indent=1, ensure_ascii=False), "utf-8")
+            (RESULTS / f"n{n}{synth.flaw_tag(args.flaw_share)}.json").write_text(json.dumps(r, indent=1, ensure_ascii=False), "utf-8")
     if not results:
         return 0
     latest = dict(results[-1])

@@ -242,6 +242,11 @@ def _load_cached(root: Path, n: int, seed: int) -> Corpus | None:
                   meta["flawed"], meta.get("generate_s", 0.0))
 
 
+def flaw_tag(flaw_share: float) -> str:
+    """What names a corpus (and its results file) with another share of rejected files."""
+    return "" if flaw_share == FLAW_SHARE else f"-f{flaw_share:g}"
+
+
 def build_corpus(n: int, seed: int = dd.SEED, workers: int | None = None,
                  work: Path = WORK, log: Any = print, bases_wanted: int | None = None,
                  flaw_share: float = FLAW_SHARE) -> Corpus:
@@ -250,7 +255,7 @@ def build_corpus(n: int, seed: int = dd.SEED, workers: int | None = None,
     the files rejected (default 2 %; a province's first round rejects far more, and each
     rejected file costs a feedback workbook)."""
     root = work / (f"n{n}-s{seed}" + (f"-b{bases_wanted}" if bases_wanted is not None else "")
-                   + (f"-f{flaw_share:g}" if flaw_share != FLAW_SHARE else ""))
+                   + flaw_tag(flaw_share))
     cached = _load_cached(root, n, seed)
     if cached is not None:
         return cached

@@ -78,15 +78,15 @@ def _refused(report: FileReport) -> bool:
     return any(p.is_error and p.code.startswith("file.") for p in report.problems)
 
 
-def _load_copy(report: FileReport) -> Workbook:
-    """The sender's workbook as openpyxl sees it, or rebuilt from values for other formats."""
+def _load_copy(report: FileReport, data: bytes | None = None) -> Workbook:
+    """The sender's workbook as openpyxl sees it, or rebuilt from values for other formats;
+    ``data``: the file's bytes when the caller has read them already."""
     if _refused(report):  # never parse a file the reader refused (bombs, hostile XML...)
         wb = Workbook()
         wb.remove(wb.active)
         return wb
-    data = Path(report.path).read_bytes()
     if report.format in ("xlsx", "xlsm"):
-        wb = _open_xlsx(report, data)
+        wb = _open_xlsx(report, Path(report.path).read_bytes() if data is None else data)
         if wb is not None:
             return wb
     return _rebuild(report)
@@ -303,9 +303,9 @@ class _FixedTimeZip(zipfile.ZipFile):
         return xml
 
 
-def build_feedback(report: FileReport) -> Workbook:
-    """The annotated copy in memory (not yet saved)."""
-    return _annotate(_load_copy(report), report)
+def build_feedback(report: FileReport, data: bytes | None = None) -> Workbook:
+    """The annotated copy in memory (not yet saved); ``data``: the file's bytes, if read."""
+    return _annotate(_load_copy(report, data), report)
 
 
 def _annotate(wb: Workbook, report: FileReport) -> Workbook:
@@ -332,6 +332,7 @@ def feedback_bytes(report: FileReport) -> bytes:
     parses, styles and writes every cell, and those rows were half of its time (43-49 ->
     21-24 ms a file). When openpyxl ends up with anything in those rows (a comment, a
     merged area, a hyperlink), the copy is made the plain way."""
+    data = None
     if report.format in ("xlsx", "xlsm") and not _refused(report):
         data = Path(report.path).read_bytes()
         slim, aside = set_aside_empty_rows(data, report.problems)
@@ -342,7 +343,7 @@ def feedback_bytes(report: FileReport) -> bytes:
                 out = _save(wb, aside)
                 if out is not None:
                     return out
-    out = _save(build_feedback(report), {})
+    out = _save(build_feedback(report, data), {})
     assert out is not None  # nothing to put back: always written
     return out
 

@@ -135,9 +135,14 @@ class Pending:
     arrival: Any
     report: FileReport | None
     decision: Any
-    feedback_rel: str | None
     rows: Any = None
     feedback: FeedbackOwed | None = None
+
+    @property
+    def feedback_rel(self) -> str | None:
+        """The owed feedback workbook's outbox-relative path (the submission's
+        ``feedback_path``), or None."""
+        return self.feedback.target if self.feedback is not None else None
 
     @property
     def entry(self) -> tuple[Any, ...]:
@@ -382,7 +387,6 @@ class NightlyRun:
             return None  # recorded by a run that stopped before marking its inbox item
         earlier = ledger.find_submission(arrival.sha256)
         report: FileReport | None = None
-        feedback_rel: str | None = None
         owed: FeedbackOwed | None = None
         rows: Any = None  # the accepted data's ledger rows, when a worker built them
         if earlier is not None and not redecide(earlier):
@@ -408,8 +412,7 @@ class NightlyRun:
             self.infer_period(decision, arrival)
             if decision.status in replies_mod.PROBLEM_STATUSES and report is not None:
                 owed = self.owe_feedback(report, decision, arrival)
-                feedback_rel = owed.target
-        return Pending(arrival, report, decision, feedback_rel, rows, owed)
+        return Pending(arrival, report, decision, rows, owed)
 
     def finish(self, pending: Pending, done: Any) -> FileOutcome:
         """The run report's line for an arrival ``Ledger.record_many`` recorded as ``done``."""
