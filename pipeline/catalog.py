@@ -236,6 +236,13 @@ _KINDS: list[Kind] = [
          "Sender {value} is not registered for agency {expected}",
          "ส่งจากอีเมลที่ลงทะเบียนไว้ หรือให้หน่วยงานแจ้งเพิ่มอีเมลกับสำนักงานศึกษาธิการจังหวัด",
          "Send from the registered address, or ask the provincial office to register yours."),
+    Kind("intake.sender-unclear", "error", "The e-mail does not name one clear sender",
+         "อีเมลไม่ได้ระบุผู้ส่งเพียงรายเดียวอย่างชัดเจน ({detail}); ผู้ส่งตามหัวอีเมล: {value}",
+         "The e-mail does not name one clear sender ({detail}); From as written: {value}",
+         "สำนักงาน: ตรวจสอบอีเมลนี้ด้วยตนเอง (ระบบไม่ตอบกลับอัตโนมัติ) หากเป็นของหน่วยงานจริง "
+         "ขอให้หน่วยงานส่งใหม่จากอีเมลที่ลงทะเบียนไว้",
+         "Office: check this e-mail by hand (no automatic reply was sent); if it is the "
+         "agency's, ask the agency to send it again from its registered address."),
     Kind("intake.period-not-open", "error", "Period not open",
          "ไม่ได้เปิดรับรายงาน {value}", "Reports for {value} are not open",
          "ตรวจสอบไตรมาสของแบบรายงาน", "Check the quarter of the template."),

@@ -62,6 +62,7 @@ class Arrival:
     item_size: int = 0  # the inbox item's size and mtime: Ledger.mark_item(*arrival.item_key)
     item_mtime_ns: int = 0
     subject: str | None = None
+    sender_problem: str | None = None  # why From:/Sender: cannot be trusted (sender is None)
 
     def __post_init__(self) -> None:
         if not self.sha256:
@@ -154,12 +155,83 @@ def _header(msg: EmailMessage, name: str) -> str | None:
     return text or None
 
 
-def _sender(msg: EmailMessage) -> tuple[str | None, str | None]:
-    raw = _header(msg, "From")
-    if not raw:
-        return None, None
-    display, address = email.utils.parseaddr(raw)
-    return (address.strip().lower() or None), (display.strip() or None)
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+#: RFC 5322 addr-spec as a mailbox is written in practice: dot-atom local part, host name.
+#: No quoted local part, no domain literal, no comments, nothing outside ASCII.
+ADDRESS = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*@{_LABEL}(?:\.{_LABEL})*")
+_FIELD = re.compile(rb"(?i)([!-9;-~]+)[ \t]*:(.*)")
+MAX_DISPLAY = 200
+
+
+def raw_fields(raw: bytes, name: str) -> list[str]:
+    """The unfolded values of every header field ``name`` as the message's bytes hold them
+    (not as Python's parser kept them): two From: lines, a "From :" with a space, stay two."""
+    ends = [i for i in (raw.find(b"\n\n"), raw.find(b"\r\n\r\n")) if i >= 0]
+    head = raw[: min(ends)] if ends else raw
+    unfolded = re.sub(rb"\r?\n[ \t]", b" ", head)
+    values = []
+    for line in unfolded.splitlines():
+        m = _FIELD.match(line)
+        if m and m.group(1).lower() == name.lower().encode():
+            values.append(m.group(2).decode("utf-8", "replace").strip())
+    return values
+
+
+def _printable(text: str) -> str:
+    text = "".join(ch for ch in text if ch.isprintable() or ch == " ")
+    return " ".join(text.split())[:MAX_DISPLAY]
+
+
+def _one_mailbox(field: str, value: str) -> tuple[str | None, str, str | None]:
+    """(lower-case address, display name, None) when ``value`` is exactly one plain mailbox,
+    else (None, "", why)."""
+    header = email.policy.default.header_factory(field, value)
+    if header.defects:
+        return None, "", f"{field}: is malformed ({header.defects[0]})"
+    if any(g.display_name is not None for g in header.groups):
+        return None, "", f"{field}: uses group syntax"
+    if len(header.addresses) != 1:
+        return None, "", f"{field}: holds {len(header.addresses)} addresses"
+    found = header.addresses[0]
+    address = found.addr_spec
+    if not ADDRESS.fullmatch(address):
+        return None, "", f"{field}: address {address!r} is not a plain address"
+    angle = re.findall(r"<([^<>]*)>", value)
+    if "=?" in "".join(angle) or address.lower() not in value.lower():
+        return None, "", f"{field}: address is encoded or split, not written plainly"
+    return address.lower(), _printable(found.display_name), None
+
+
+def check_sender(raw: bytes) -> tuple[str | None, str | None, str | None]:
+    """(address, display name, problem) of the message's one sender.
+
+    The office trusts the registered From: address (its mailbox provider checks the From:
+    domain), so From: must say one thing: exactly one From: field holding exactly one valid
+    address, with no parser defect, the address written plainly (no encoded word, no quoted
+    or commented local part), and no Sender: naming someone else. Anything else gives
+    (None, the raw From: text for the office, why): the run quarantines it and replies to
+    nobody. Raw UTF-8 display names (Thai) are fine.
+    """
+    froms = raw_fields(raw, "From")
+    shown = _printable(" | ".join(froms)) or None
+    if not froms:
+        return None, None, "no From: field"
+    if len(froms) > 1:
+        return None, shown, f"{len(froms)} From: fields"
+    address, display, why = _one_mailbox("From", froms[0])
+    if why:
+        return None, shown, why
+    senders = raw_fields(raw, "Sender")
+    if len(senders) > 1:
+        return None, shown, f"{len(senders)} Sender: fields"
+    if senders:
+        other, _, why = _one_mailbox("Sender", senders[0])
+        if why:
+            return None, shown, why
+        if other != address:
+            return None, shown, f"Sender: {other} is not the From: address"
+    return address, display or None, None
 
 
 def _date(msg: EmailMessage, fallback: datetime) -> datetime:
@@ -216,8 +288,9 @@ def message_arrivals(raw: bytes, *, source: str, source_path: str, size: int,
     """The arrivals of one e-mail message (one per attachment, or one 'no attachment')."""
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     fallback = datetime.fromtimestamp(mtime_ns / 1e9, tz=UTC)
-    sender, display = _sender(msg)
+    sender, display, sender_problem = check_sender(raw)
     common = dict(source=source, source_path=source_path, sender=sender, sender_display=display,
+                  sender_problem=sender_problem,
                   message_id=_header(msg, "Message-ID"), received_at=_date(msg, fallback),
                   item_size=size, item_mtime_ns=mtime_ns, subject=_header(msg, "Subject"))
     arrivals = []

@@ -2,6 +2,9 @@
 
 Order of the rules (the first that applies wins):
 
+0. the e-mail does not name one clear sender (``Arrival.sender_problem``: two From:
+   fields, two addresses, a parser defect, an encoded address, a Sender: naming someone
+   else) -> quarantined (intake.sender-unclear), whatever it holds; nobody gets a reply;
 1. not a workbook (PDF, photo, no attachment) -> rejected;
 2. sender not registered for the agency the file claims (unless it is a trusted dropped
    file) -> quarantined, whatever the content: a spoofed file is never merged, and its
@@ -87,6 +90,17 @@ def _not_a_workbook(arrival: Arrival, plan: Plan | None) -> Decision:
                     agency_code=_sender_agency(plan, arrival.sender))
 
 
+def _sender_unclear(report: FileReport | None, arrival: Arrival) -> Decision:
+    p = problem("intake.sender-unclear", file=arrival.original_name,
+                value=arrival.sender_display or "-", detail=arrival.sender_problem)
+    problems = [p, *(report.problems if report else [])]
+    return Decision("quarantined", "ผู้ส่งไม่ชัดเจน (หัวอีเมล From ระบุไม่ตรงกัน)",
+                    f"sender unclear: {arrival.sender_problem}", problems=problems,
+                    agency_code=report.agency_code if report else None,
+                    fiscal_year=report.fiscal_year if report else None,
+                    quarter=report.quarter if report else None)
+
+
 def _registered(report: FileReport, arrival: Arrival, plan: Plan | None) -> bool:
     """Is the sender registered for the agency the file claims?"""
     if not arrival.sender:
@@ -108,6 +122,8 @@ def decide(report: FileReport | None, arrival: Arrival, plan: Plan | None,
     ``plan`` is the plan of the report's fiscal year (None when there is none);
     ``trusted`` is ``collect.trusted(ws, arrival)``: dropped files need no sender.
     """
+    if arrival.sender_problem:
+        return _sender_unclear(report, arrival)
     if not arrival.is_workbook:
         return _not_a_workbook(arrival, plan)
     name = arrival.original_name
