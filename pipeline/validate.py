@@ -706,6 +706,29 @@ def _indicator_rules(sf: SheetFrame, raw: RawWorkbook, plan: Plan | None,
     return out
 
 
+def _filled_inputs(sf: SheetFrame | None, spec: SheetSpec) -> bool:
+    """Does any row hold a value in a column the agency fills (not locked by the template)?
+    Read from the schema, so a column added to the sheet counts without naming it here."""
+    if sf is None:
+        return False
+    values = _plain(sf)
+    inputs = [c.name for c in _spec_columns(spec) if not c.locked]
+    return any(not _is_missing(v) and str(v).strip() != ""
+               for name in inputs for v in values.get(name) or [])
+
+
+def _empty_report(frames: dict[str, SheetFrame], file: str) -> list[Problem]:
+    """report.empty: no budget line and no indicator input at all (a template with only the
+    reporter's name filled is not a report, and must not count as the agency's)."""
+    budget_sf, ind_sf = frames.get(BUDGET.key), frames.get(INDICATORS.key)
+    if budget_sf is None and ind_sf is None:
+        return []  # not a report at all: the missing sheets are reported already
+    if _filled_inputs(budget_sf, BUDGET) or _filled_inputs(ind_sf, INDICATORS):
+        return []
+    sheet = (budget_sf or ind_sf).sheet  # type: ignore[union-attr]
+    return [catalog.problem("report.empty", file=file, sheet=sheet)]
+
+
 def _clean_budget(sf: SheetFrame) -> pd.DataFrame:
     """Budget fields + _row: strategy as int, choices as keys, money as Int64 satang."""
     values = _plain(sf)
@@ -910,6 +933,7 @@ def _finish(job: _Job, frames: bool = True) -> FileReport:
             if ind_sf is not None:
                 skip = _cells_of(ind_sf, job.column_problems.get("indicators", []))
                 problems += _indicator_rules(ind_sf, raw, plan, rep.agency_code, file, skip)
+            problems += _empty_report(job.frames, file)
         except Exception as exc:  # noqa: BLE001
             _fail(job, exc)
     if not job.failed and not any(p.is_error for p in problems):
