@@ -1,7 +1,8 @@
 """The command line: thin wrappers that parse options, call one library function, print.
 
 Every command that works on a workspace takes --workspace (default: the current
-directory, or EDUROLLUP_WORKSPACE). docs/cli.md is generated from this file's --help
+directory, or EDUROLLUP_WORKSPACE) and opens it with ``cliparams.open_workspace``, which
+refuses (exit 2) a folder that is not one; ``init`` makes one. docs/cli.md is generated from this file's --help
 texts (``make docs``) and a test keeps the two in step.
 """
 
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from .workspace import Workspace
+from .cliparams import FISCAL_YEAR, BilingualGroup, init_workspace, open_workspace, progress
 
 workspace_option = click.option(
     "--workspace", "workspace_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -22,11 +23,20 @@ workspace_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=BilingualGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="edurollup")
 def main() -> None:
     """Edu Roll-up: รวบรวมรายงานรายไตรมาสของหน่วยงานการศึกษาระดับจังหวัด
     (quarterly budget and indicator roll-ups for a provincial education office)."""
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+def init(directory: Path) -> None:
+    """Make DIRECTORY a workspace: inbox/, outbox/, state/, plan/ and edurollup.toml."""
+    ws = init_workspace(directory)
+    click.echo(f"พร้อมใช้งาน / workspace ready: {ws.root}\n"
+               f"ขั้นต่อไป / next: edurollup plan new --fy <ปี พ.ศ./BE year> --workspace {ws.root}")
 
 
 # ---- plan --------------------------------------------------------------------------------
@@ -36,16 +46,17 @@ def plan() -> None:
 
 
 @plan.command("new")
-@click.option("--fy", "fiscal_year", type=click.IntRange(2500, 2700), required=True,
+@click.option("--fy", "fiscal_year", type=FISCAL_YEAR, required=True,
               help="Fiscal year, Buddhist Era (e.g. 2568).")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write it (default: plan/<FY>.xlsx in the workspace).")
 @workspace_option
 def plan_new(fiscal_year: int, out_path: Path | None, workspace_dir: Path) -> None:
-    """Write a blank plan workbook with headers, dropdowns and Thai help."""
+    """Write a blank plan workbook with headers, dropdowns and Thai help (into the
+    workspace, which it makes if needed, unless --out is given)."""
     from .plan_workbook import write_blank_plan
 
-    target = out_path or Workspace.open(workspace_dir).plan_file(fiscal_year)
+    target = out_path or init_workspace(workspace_dir, settings=False).plan_file(fiscal_year)
     if target.exists():
         raise click.UsageError(f"{target} exists already / มีไฟล์นี้อยู่แล้ว")
     write_blank_plan(fiscal_year, target)
@@ -71,7 +82,7 @@ def plan_check(plan_file: Path, as_json: bool) -> None:
 
 # ---- templates ----------------------------------------------------------------------------
 @main.command()
-@click.option("--fy", "fiscal_year", type=click.IntRange(2500, 2700), required=True,
+@click.option("--fy", "fiscal_year", type=FISCAL_YEAR, required=True,
               help="Fiscal year, Buddhist Era (e.g. 2568).")
 @click.option("--quarter", type=click.IntRange(1, 4), required=True, help="Quarter 1-4.")
 @click.option("--agency", "agency_codes", multiple=True, help="Agency code (repeatable).")
@@ -88,8 +99,14 @@ def template(fiscal_year: int, quarter: int, agency_codes: tuple[str, ...], all_
     from .templates import write_templates
 
     if bool(agency_codes) == all_agencies:
-        raise click.UsageError("give --agency CODE or --all / ระบุ --agency หรือ --all")
-    plan_path = plan_file or Workspace.open(workspace_dir).plan_file(fiscal_year)
+        raise click.UsageError("ระบุ --agency หรือ --all อย่างใดอย่างหนึ่ง / "
+                               "give either --agency CODE or --all"
+                               + (", not both" if all_agencies else ""))
+    if plan_file is None:
+        from .status import require_plan
+
+        require_plan(open_workspace(workspace_dir), fiscal_year)  # missing: point to plan new
+    plan_path = plan_file or open_workspace(workspace_dir).plan_file(fiscal_year)
     try:
         plan_obj = load_plan(plan_path)
     except PlanError as exc:  # a missing or broken plan: say where, no traceback
@@ -99,9 +116,14 @@ def template(fiscal_year: int, quarter: int, agency_codes: tuple[str, ...], all_
         sys.exit(1)
     unknown = [c for c in agency_codes if c not in plan_obj.agencies]
     if unknown:
-        raise click.UsageError(f"unknown agency / ไม่พบหน่วยงาน: {', '.join(unknown)}")
+        raise click.UsageError(f"ไม่พบหน่วยงานในแผน / unknown agency: {', '.join(unknown)}")
     codes = list(plan_obj.agencies) if all_agencies else list(agency_codes)
-    paths = write_templates(plan_obj, quarter, codes, out_dir)
+    paths: list[Path] = []
+    with progress(len(codes), "เขียนแบบรายงาน (writing templates)") as bar:
+        for start in range(0, len(codes), 8):
+            chunk = codes[start:start + 8]
+            paths += write_templates(plan_obj, quarter, chunk, out_dir)
+            bar.update(len(chunk))
     click.echo(f"เขียนแบบรายงาน {len(paths)} ไฟล์ / wrote {len(paths)} templates to {out_dir}")
 
 
@@ -117,23 +139,39 @@ def template(fiscal_year: int, quarter: int, agency_codes: tuple[str, ...], all_
 @workspace_option
 def validate(files: tuple[Path, ...], plan_file: Path | None, as_json: bool,
              feedback_dir: Path | None, workspace_dir: Path) -> None:
-    """Check report files without touching the ledger. Exit 0 valid, 1 errors, 2 usage."""
+    """Check report files without touching the ledger. Exit 0 valid, 1 errors, 2 usage.
+
+    A mail saved as .eml is checked as the nightly run would check it: its sender, each
+    attachment, and the run's decision (registered sender, plan, open quarter)."""
+    import tempfile
+
+    from .check_mail import validate_message
     from .plan_load import PlanError
     from .report import print_problems, print_reports, reports_to_json
     from .validate import validate_files
+    from .workspace import Workspace, is_workspace
 
-    try:
-        reports = validate_files(list(files), plan_file=plan_file,
-                                 workspace=Workspace.open(workspace_dir))
-    except PlanError as exc:  # the --plan given is not a usable plan: a usage error
-        print_problems(plan_file.name if plan_file else "plan", exc.problems)
-        sys.exit(2)
-    if feedback_dir:
-        from .feedback import write_feedback
+    if plan_file is None:
+        ws = open_workspace(workspace_dir)  # the plans are found there
+    else:
+        ws = Workspace.open(workspace_dir) if is_workspace(workspace_dir.resolve()) else None
+    with tempfile.TemporaryDirectory(prefix="edurollup-validate-") as scratch:
+        try:
+            reports = []
+            for f in files:
+                if f.suffix.lower() == ".eml":
+                    reports += validate_message(f, Path(scratch), plan_file, ws)
+                else:
+                    reports += validate_files([f], plan_file=plan_file, workspace=ws)
+        except PlanError as exc:  # the --plan given is not a usable plan: a usage error
+            print_problems(plan_file.name if plan_file else "plan", exc.problems)
+            sys.exit(2)
+        if feedback_dir:
+            from .feedback import write_feedback
 
-        for r in reports:
-            if r.problems:
-                write_feedback(r, feedback_dir)
+            for r in reports:
+                if r.problems and r.path.suffix.lower() != ".eml":
+                    write_feedback(r, feedback_dir)
     if as_json:
         click.echo(json.dumps(reports_to_json(reports), ensure_ascii=False, indent=2))
     else:
@@ -150,20 +188,23 @@ def run(workspace_dir: Path, send: bool, quiet: bool) -> None:
     """The nightly job: collect, archive, validate, record, roll up, write the outbox."""
     from .run import run_nightly
 
-    code = run_nightly(Workspace.open(workspace_dir), send=send, quiet=quiet)
+    code = run_nightly(open_workspace(workspace_dir), send=send, quiet=quiet)
     sys.exit(code)
 
 
 @main.command()
-@click.option("--fy", "fiscal_year", type=click.IntRange(2500, 2700), required=True)
-@click.option("--quarter", type=click.IntRange(1, 4), required=True)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--fy", "fiscal_year", type=FISCAL_YEAR, required=True,
+              help="Fiscal year, Buddhist Era (e.g. 2568).")
+@click.option("--quarter", type=click.IntRange(1, 4), required=True, help="Quarter 1-4.")
+@click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON.")
 @workspace_option
 def status(fiscal_year: int, quarter: int, as_json: bool, workspace_dir: Path) -> None:
-    """Who submitted what and when for a quarter: on time, late, missing, rejected."""
-    from .status import print_status, quarter_status
+    """Who submitted what and when for a quarter: on time, late, missing, rejected.
+    Exit 1 when there is no plan for the year."""
+    from .status import print_status, quarter_status, require_plan
 
-    rows = quarter_status(Workspace.open(workspace_dir), fiscal_year, quarter)
+    ws = open_workspace(workspace_dir)
+    rows = quarter_status(ws, fiscal_year, quarter, require_plan(ws, fiscal_year))
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
     else:
@@ -172,13 +213,17 @@ def status(fiscal_year: int, quarter: int, as_json: bool, workspace_dir: Path) -
 
 @main.command()
 @click.option("--agency", "agency_code", required=True, help="Agency code.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the rows as JSON, every problem of each submission included.")
 @workspace_option
 def history(agency_code: str, as_json: bool, workspace_dir: Path) -> None:
-    """Every submission of one agency, newest first, with its status and problems."""
-    from .status import agency_history, print_history
+    """Every submission of one agency, newest first, with its status and problems.
+    Exit 1 for an agency in no plan and never heard from."""
+    from .status import agency_history, print_history, require_agency
 
-    rows = agency_history(Workspace.open(workspace_dir), agency_code)
+    ws = open_workspace(workspace_dir)
+    require_agency(ws, agency_code)
+    rows = agency_history(ws, agency_code)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
     else:
@@ -186,19 +231,27 @@ def history(agency_code: str, as_json: bool, workspace_dir: Path) -> None:
 
 
 @main.command()
-@click.option("--fy", "fiscal_year", type=click.IntRange(2500, 2700), required=True)
+@click.option("--fy", "fiscal_year", type=FISCAL_YEAR, required=True,
+              help="Fiscal year, Buddhist Era (e.g. 2568).")
 @click.option("--quarter", type=click.IntRange(1, 4), help="Quarter 1-4.")
 @click.option("--annual", is_flag=True, help="The year-end report: every quarter side by side.")
 @workspace_option
 def report(fiscal_year: int, quarter: int | None, annual: bool, workspace_dir: Path) -> None:
-    """Rebuild a quarter's roll-up workbook (or the year-end report) from the ledger."""
+    """Rebuild a quarter's roll-up workbook (or the year-end report) from the ledger.
+    Exit 1 when there is no plan for the year or nothing accepted to roll up."""
     from .rollup import write_annual_report, write_quarter_rollup
+    from .status import require_consolidated, require_plan
 
-    if bool(quarter) == annual:
-        raise click.UsageError("give --quarter N or --annual / ระบุ --quarter หรือ --annual")
-    ws = Workspace.open(workspace_dir)
-    path = (write_annual_report(ws, fiscal_year) if annual
-            else write_quarter_rollup(ws, fiscal_year, quarter))
+    if quarter and annual:
+        raise click.UsageError("ระบุ --quarter หรือ --annual อย่างใดอย่างหนึ่ง ไม่ใช่ทั้งสอง / "
+                               "give either --quarter N or --annual, not both")
+    if not quarter and not annual:
+        raise click.UsageError("ระบุ --quarter N หรือ --annual / give --quarter N or --annual")
+    ws = open_workspace(workspace_dir)
+    plan_obj = require_plan(ws, fiscal_year)
+    require_consolidated(ws, fiscal_year, quarter)
+    path = (write_annual_report(ws, fiscal_year, plan_obj) if annual
+            else write_quarter_rollup(ws, fiscal_year, quarter, plan_obj))
     click.echo(f"เขียนรายงานแล้ว / written: {path}")
 
 
@@ -209,7 +262,7 @@ def demo(workspace_dir: Path, no_run: bool) -> None:
     """Build the demo province (plan, agencies, flawed and clean reports) and run the job."""
     from .demo import build_demo
 
-    ws = Workspace.open(workspace_dir)
+    ws = init_workspace(workspace_dir, settings=False)  # the demo writes its own settings
     manifest = build_demo(ws)
     click.echo(f"สร้างข้อมูลสาธิตแล้ว / demo workspace built: {ws.root} "
                f"({manifest['counts']['files']} files, manifest: demo-manifest.json)")

@@ -32,6 +32,7 @@ STATUS_LABELS = {
     "quarantined": ("กักไว้ตรวจสอบ", "quarantined"),
     "duplicate": ("ไฟล์ซ้ำ", "duplicate"),
 }
+HISTORY_PROBLEMS = 10  # problems shown per submission in the text table (--json has all)
 NOT_IN_REGISTRY = "(ไม่อยู่ในทะเบียน / not in the registry)"
 
 
@@ -48,7 +49,48 @@ def _load_plan(ws: Workspace, fy: int) -> Plan | None:
             f"{exc}\nตรวจแผนด้วย / check the plan with: edurollup plan check {path}") from exc
 
 
-def _ledger_rows(ws: Workspace, query: str, *args: Any) -> list[dict[str, Any]]:
+def require_plan(ws: Workspace, fy: int) -> Plan:
+    """The plan of ``fy``, or exit 1 saying it is missing and how to make one."""
+    plan = _load_plan(ws, fy)
+    if plan is None:
+        have = ", ".join(str(y) for y in ws.plan_years()) or "-"
+        raise click.ClickException(
+            f"ไม่มีแผนปีงบประมาณ {fy} ({ws.plan_file(fy)}); แผนที่มี: {have}\n"
+            f"no plan for FY {fy} ({ws.plan_file(fy)}); plans found: {have}\n"
+            f"สร้างแผนด้วย / make one with: edurollup plan new --fy {fy} --workspace {ws.root}")
+    return plan
+
+
+def require_agency(ws: Workspace, code: str) -> None:
+    """Exit 1 unless ``code`` is in some year's registry or the ledger has heard of it."""
+    for fy in ws.plan_years():
+        plan = _load_plan(ws, fy)
+        if plan is not None and code in plan.agencies:
+            return
+    if _ledger_rows(ws, "submissions", None, None, code):
+        return
+    raise click.ClickException(
+        f"ไม่พบหน่วยงานรหัส {code} ในทะเบียนของแผนใด และไม่เคยได้รับรายงานจากรหัสนี้\n"
+        f"unknown agency {code}: in no plan's registry, and nothing was ever received from it")
+
+
+def require_consolidated(ws: Workspace, fy: int, q: int | None) -> None:
+    """Exit 1 when no accepted report of the quarter (of any quarter, for the year) is in the
+    ledger: a roll-up of nothing would be a wrong answer given in silence."""
+    quarters = [q] if q else [1, 2, 3, 4]
+    if any(_ledger_rows(ws, "has_submissions", fy, n, ("accepted",)) for n in quarters):
+        return
+    what_th = f"ไตรมาส {q}/{fy}" if q else f"ปีงบประมาณ {fy}"
+    what_en = f"Q{q} FY {fy}" if q else f"FY {fy}"
+    raise click.ClickException(
+        f"ยังไม่มีรายงานที่รับแล้วสำหรับ{what_th} จึงไม่มีอะไรให้สรุป\n"
+        f"nothing consolidated for {what_en}: no accepted report yet\n"
+        f"นำเข้ารายงานที่ได้รับด้วย / import what arrived with: edurollup run --workspace {ws.root}\n"
+        f"ดูว่าใครส่งอะไรแล้ว / see who sent what: edurollup status --fy {fy} "
+        f"--quarter {q or 1} --workspace {ws.root}")
+
+
+def _ledger_rows(ws: Workspace, query: str, *args: Any) -> Any:
     """Ledger query results, or [] when the workspace has no ledger yet (never creates one)."""
     if not ws.ledger_path.exists():
         return []
@@ -62,6 +104,25 @@ def _ledger_rows(ws: Workspace, query: str, *args: Any) -> list[dict[str, Any]]:
             for r in rows:
                 r["problems"], r["arrivals"] = counts.get(r["id"], (0, 0))
         return rows
+
+
+_PROBLEM_FIELDS = ("code", "severity", "sheet", "cell", "value", "message_th", "message_en")
+
+
+def _problem_lists(ws: Workspace, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Each submission's problems as the ledger recorded them, in recorded order."""
+    found: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    if not ids or not ws.ledger_path.exists():
+        return found
+    with Ledger(ws.ledger_path) as ledger:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            for p in ledger.db.execute(
+                    f"SELECT submission_id, {', '.join(_PROBLEM_FIELDS)} FROM problems WHERE "
+                    f"submission_id IN ({','.join('?' * len(chunk))}) ORDER BY submission_id, id",
+                    chunk):
+                found[p[0]].append(dict(zip(_PROBLEM_FIELDS, p[1:], strict=True)))
+    return found
 
 
 def _state(subs: list[dict[str, Any]]) -> tuple[str, dict[str, Any] | None]:
@@ -117,15 +178,20 @@ def quarter_status(ws: Workspace, fy: int, q: int, plan: Plan | None = None) -> 
 def agency_history(ws: Workspace, code: str) -> list[dict]:
     """Every submission of one agency, newest first: submission_id, fiscal_year, quarter,
     status, reason, late, received_at, original_name, sender, errors, warnings, problems
-    (count), arrivals (copies received), superseded_by, feedback_path."""
+    (count), problem_list (code, severity, sheet, cell, value, message_th, message_en of
+    each, as the ledger recorded them), arrivals (copies received), superseded_by,
+    feedback_path."""
     rows = []
-    for s in _ledger_rows(ws, "submissions", None, None, code):
+    subs = _ledger_rows(ws, "submissions", None, None, code)
+    problems = _problem_lists(ws, [s["id"] for s in subs])
+    for s in subs:
         rows.append({
             "submission_id": s["id"], "fiscal_year": s["fiscal_year"], "quarter": s["quarter"],
             "status": s["status"], "reason": s["reason"], "late": bool(s["late"]),
             "received_at": s["received_at"], "original_name": s["original_name"],
             "sender": s["sender"], "errors": s["errors"], "warnings": s["warnings"],
-            "problems": s["problems"], "arrivals": s["arrivals"],
+            "problems": s["problems"], "problem_list": problems[s["id"]],
+            "arrivals": s["arrivals"],
             "superseded_by": s["superseded_by"], "feedback_path": s["feedback_path"],
         })
     return rows
@@ -195,6 +261,21 @@ def print_history(rows: list[dict]) -> None:
                      r["original_name"], f"{r['errors']} / {r['warnings']}"])
     for text in _table(headers, body, [6, 6, 9, 36, 22, 36, 14]):
         click.echo(text.rstrip())
+    if not rows:
+        click.echo("ยังไม่ได้รับรายงานจากหน่วยงานนี้ / nothing received from this agency yet")
+    for r in rows:
+        if r.get("problem_list"):
+            click.echo(f"\n#{r['submission_id']} {r['original_name']}: "
+                       f"ปัญหา {len(r['problem_list'])} รายการ / {len(r['problem_list'])} problem(s)")
+        for p in r.get("problem_list", [])[:HISTORY_PROBLEMS]:
+            where = "!".join(x for x in (p["sheet"], p["cell"]) if x) or "ทั้งไฟล์ (whole file)"
+            kind = "ผิด/E" if p["severity"] == "error" else "สังเกต/W"
+            click.echo(f"  [{kind}] {where} {p['code']}: {p['message_th']} / {p['message_en']}")
+        rest = len(r.get("problem_list", [])) - HISTORY_PROBLEMS
+        if rest > 0:
+            click.echo(f"  ... อีก {rest} รายการ (and {rest} more: --json lists them all)")
+    if any(r.get("problem_list") for r in rows):
+        click.echo("")
     counts: dict[str, int] = {}
     for r in rows:
         counts[r["status"]] = counts.get(r["status"], 0) + 1

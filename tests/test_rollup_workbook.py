@@ -167,7 +167,7 @@ def test_report_without_a_ledger_says_so_and_creates_nothing(tmp_path):
     write_plan(make_small_plan(), ws.plan_file(2568))
     result = CliRunner().invoke(main, ["report", "--fy", "2568", "--quarter", "1",
                                        "--workspace", str(tmp_path)])
-    assert result.exit_code != 0
-    assert isinstance(result.exception, FileNotFoundError)
-    assert "edurollup run" in str(result.exception)
+    assert result.exit_code == 1  # a message, never a traceback (issue #16)
+    assert isinstance(result.exception, SystemExit)
+    assert "edurollup run" in result.output and "Q1 FY 2568" in result.output
     assert not ws.ledger_path.exists() and not ws.rollup_dir(2568, 1).exists()

@@ -88,12 +88,16 @@ def test_the_parsed_plan_is_cached_by_its_bytes_and_the_program(tmp_path, monkey
     from pipeline.ledger import Ledger
 
     Ledger(ws.ledger_path).close()  # an empty ledger: the report and status need one
-    for args in (["report", "--fy", "2568", "--quarter", "1"],
-                 ["status", "--fy", "2568", "--quarter", "1"]):
+    outputs = []
+    for args, code in ((["report", "--fy", "2568", "--quarter", "1"], 1),
+                       (["status", "--fy", "2568", "--quarter", "1"], 0)):
         result = CliRunner().invoke(main, [*args, "--workspace", str(ws.root)])
-        assert result.exit_code == 0, result.output
+        assert result.exit_code == code, result.output
+        outputs.append(result.output)
     assert len(loads) == 3
-    assert (ws.outbox / "2568" / "Q1" / "rollup-2568-Q1.xlsx").exists()
+    # nothing accepted yet: report says so (issue #16) instead of an empty roll-up
+    assert "nothing consolidated for Q1 FY 2568" in outputs[0]
+    assert not (ws.outbox / "2568" / "Q1" / "rollup-2568-Q1.xlsx").exists()
 
 
 def test_the_plan_fingerprint_travels_with_the_cached_plan(tmp_path, monkeypatch):

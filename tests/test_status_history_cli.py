@@ -153,7 +153,13 @@ def test_history_lists_every_submission_newest_first(ws):
 def test_history_of_an_agency_that_never_sent_anything(ws, tmp_path):
     code, out = run("history", "--agency", "2033000201", "--workspace", str(ws.root))
     assert code == 0 and out.splitlines()[-1] == "รวม 0 รายการ / total 0 submissions"
-    empty = Workspace(tmp_path)  # no ledger at all: nothing is created
+    # a folder that is not a workspace is refused (issue #16: it used to answer [] with
+    # exit 0), and nothing is created in it
+    empty = Workspace(tmp_path)
     code, out = run("history", "--agency", "2033000201", "--json", "--workspace", str(tmp_path))
-    assert (code, json.loads(out)) == (0, [])
-    assert not empty.ledger_path.exists()
+    assert code == 2 and "edurollup init" in out
+    assert not empty.ledger_path.exists() and not empty.state.exists()
+    # a workspace with a ledger but no plan: an agency never heard of is an error, exit 1
+    ws.ensure()
+    code, out = run("history", "--agency", "9999999999", "--workspace", str(ws.root))
+    assert code == 1 and "9999999999" in out

@@ -72,13 +72,16 @@ def test_usage_errors(workspace, tmp_path):
 
 def test_missing_or_broken_plan_is_reported_not_a_traceback(tmp_path):
     out = tmp_path / "out"
+    assert run("--fy", "2569", "--quarter", "1", "--all", "--out", str(out),
+               "--workspace", str(tmp_path)).exit_code == 2  # not a workspace yet
+    assert CliRunner().invoke(main, ["init", str(tmp_path)]).exit_code == 0
     missing = run("--fy", "2569", "--quarter", "1", "--all", "--out", str(out),
                   "--workspace", str(tmp_path))
     assert missing.exit_code == 1
     assert missing.exception is None or isinstance(missing.exception, SystemExit)
     assert "2569.xlsx" in missing.output
+    assert "plan new --fy 2569" in missing.output and "file.unreadable" not in missing.output
     broken = tmp_path / "plan" / "2568.xlsx"
-    broken.parent.mkdir()
     wb = openpyxl.Workbook()
     wb.active.title = "ไม่ใช่แผน"
     wb.save(broken)

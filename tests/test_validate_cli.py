@@ -102,6 +102,13 @@ def test_unreadable_file_is_an_error_of_that_file(workspace, clean_file, tmp_pat
 
 
 def test_no_plan_for_the_year_is_an_error(clean_file, tmp_path):
+    # not a workspace at all: the folder is refused, the file is not blamed (issue #16)
+    res = run(str(clean_file), "--workspace", str(tmp_path / "empty-ws"), "--json")
+    assert res.exit_code == 2
+    assert "empty-ws" in res.output and "edurollup init" in res.output
+    assert "plan-mismatch" not in res.output
+    # a workspace without that year's plan: the file's year has no plan
+    assert CliRunner().invoke(main, ["init", str(tmp_path / "empty-ws")]).exit_code == 0
     res = run(str(clean_file), "--workspace", str(tmp_path / "empty-ws"), "--json")
     assert res.exit_code == 1
     codes = [p["code"] for p in json.loads(res.output)["files"][0]["problems"]]
