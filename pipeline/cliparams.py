@@ -46,6 +46,14 @@ def usage_th(message: str) -> str:
     return f"ใช้คำสั่งไม่ถูกต้อง / {message}"
 
 
+def _bilingual(exc: click.UsageError) -> click.UsageError:
+    """The same usage error (exit 2, same usage line) with its message Thai first."""
+    text = exc.format_message()
+    if _THAI.match(text[:1] or " "):
+        return exc
+    return click.UsageError(usage_th(text), ctx=exc.ctx)
+
+
 class BilingualGroup(click.Group):
     """A click group whose usage errors (its own and every subcommand's) read Thai first."""
 
@@ -54,15 +62,13 @@ class BilingualGroup(click.Group):
         try:
             return super().make_context(info_name, args, parent, **extra)
         except click.UsageError as exc:
-            exc.message = usage_th(exc.message)
-            raise
+            raise _bilingual(exc) from exc
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except click.UsageError as exc:
-            exc.message = usage_th(exc.message)
-            raise
+            raise _bilingual(exc) from exc
 
 
 class FiscalYear(click.ParamType):
