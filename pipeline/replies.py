@@ -1,8 +1,14 @@
 """Reply e-mails to senders: drafts in outbox/replies/, sent on demand over SMTP.
 
-Every rejected or quarantined submission gets a reply that names each problem's sheet,
-cell and fix (Thai with English) with the annotated feedback workbook attached; an
-accepted one gets a short receipt (lateness noted). Drafts are plain ``.eml`` files so
+Every rejected submission gets a reply that names each problem's sheet, cell and fix
+(Thai with English) with the annotated feedback workbook attached; a quarantined one gets
+a reply that says what the sender must do (register the address with the office, wait for
+the period to open on a date) and nothing about cells, since nothing in the file is wrong;
+an accepted one gets a short receipt (lateness noted). A message whose From: did not name
+one clear sender has no sender in the ledger and gets no reply at all. The subject is
+short with the verdict first, so an inbox list shows it. Headers are written unfolded
+(one encoded word per Thai phrase): Python's parser and some clients put a space between
+two encoded words of a display name, splitting a Thai word ("ศึกษาธิ การ"). Drafts are plain ``.eml`` files so
 the office can read them before anything leaves the machine, and their bytes are
 deterministic: Date is the decision time kept in the ledger, Message-ID and the MIME
 boundary derive from the file's SHA-256. A draft is written once and never rewritten;
@@ -18,12 +24,13 @@ import re
 import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from email import message_from_bytes, policy
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import format_datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from . import calendar as fcal
 from .atomic import write_bytes_atomic
@@ -37,6 +44,19 @@ PROBLEM_STATUSES = ("rejected", "quarantined")
 RECEIPT_STATUSES = ("accepted", "superseded")
 #: Problems listed in the body at most; the workbook attached has them all.
 MAX_LISTED = 40
+#: Characters of the file name kept in the subject (the body has it whole).
+SUBJECT_NAME = 40
+#: How drafts are written and sent: headers never folded, so a Thai phrase stays one
+#: encoded word (lines stay far below SMTP's 998: the subject is short, names bounded).
+WIRE: EmailPolicy = policy.default.clone(max_line_length=None)
+
+#: The verdict a subject starts with (Thai / English).
+VERDICT = {
+    "accepted": ("รับแล้ว", "accepted"),
+    "superseded": ("รับแล้ว", "accepted"),
+    "rejected": ("ไม่ผ่าน ต้องแก้ไข", "rejected, please fix"),
+    "quarantined": ("ยังไม่นำเข้า", "on hold"),
+}
 
 STATUS_TEXT = {
     "accepted": ("รับรายงานแล้ว", "accepted"),
@@ -86,14 +106,23 @@ def _period(facts: ReplyFacts) -> tuple[str, str]:
     return ("", "")
 
 
+def _short(name: str, limit: int = SUBJECT_NAME) -> str:
+    """The file name cut to ``limit`` characters, keeping its extension."""
+    if len(name) <= limit:
+        return name
+    suffix = PurePath(name).suffix if len(PurePath(name).suffix) <= 6 else ""
+    return name[: limit - len(suffix) - 1].rstrip() + "…" + suffix
+
+
 def subject(facts: ReplyFacts) -> str:
-    """Thai then English, naming the file and the quarter."""
-    th_status, en_status = STATUS_TEXT.get(facts.status, (facts.status, facts.status))
-    p_th, p_en = _period(facts)
-    name = facts.original_name
-    th = f"ผลการตรวจรายงาน{(' ' + p_th) if p_th else ''}: {name} {th_status}"
-    en = f"Report check{(' ' + p_en) if p_en else ''}: {name} {en_status}"
-    return f"{th} / {en}"
+    """Verdict first (Thai / English), then the quarter and the file: an inbox list that
+    shows 60 characters shows the verdict."""
+    th, en = VERDICT.get(facts.status, (facts.status, facts.status))
+    if facts.status in RECEIPT_STATUSES and facts.late:
+        th, en = f"{th} (ส่งช้า)", f"{en} (late)"
+    p_th, _ = _period(facts)
+    period = f" {p_th}" if p_th else ""
+    return f"{th} / {en}:{period} {_short(facts.original_name)}"
 
 
 def _problem_lines(problems: list[Problem]) -> list[str]:
@@ -132,6 +161,8 @@ def body(facts: ReplyFacts, office_name: str | None = None) -> str:
                       f"Note: received after the due date{due_en}."]
         if facts.problems:
             lines += ["", "ข้อสังเกตที่ควรตรวจสอบ (warnings to check):", *_problem_lines(facts.problems)]
+    elif facts.status == "quarantined":
+        lines += _quarantine_lines(facts)
     else:
         th_status, en_status = STATUS_TEXT.get(facts.status, (facts.status, facts.status))
         lines += [
@@ -153,6 +184,50 @@ def body(facts: ReplyFacts, office_name: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def opens_on(fy: int, quarter: int) -> date:
+    """The first day a quarter's (cumulative) report can be complete: the day after the
+    quarter ends, which is when the office opens it at the earliest."""
+    return fcal.quarter_bounds(fy, quarter)[1] + timedelta(days=1)
+
+
+def _quarantine_lines(facts: ReplyFacts) -> list[str]:
+    """What the sender must do; nothing about cells (nothing in the file is wrong)."""
+    codes = {p.code for p in facts.problems}
+    p_th, p_en = _period(facts)
+    who = facts.agency_name or facts.agency_code or "หน่วยงาน"
+    lines = [f"ได้รับไฟล์ \"{facts.original_name}\" {p_th} แล้ว แต่ยังไม่นำเข้าระบบ",
+             f"We received \"{facts.original_name}\" {p_en} but have not imported it yet.", "",
+             "สิ่งที่ต้องทำ (what to do):"]
+    if "intake.sender-not-registered" in codes:
+        lines += [
+            f"- อีเมล {facts.sender} ยังไม่ได้ลงทะเบียนเป็นผู้ส่งรายงานของ{who} "
+            "โปรดให้หน่วยงานแจ้งสำนักงานศึกษาธิการจังหวัดเพื่อลงทะเบียนอีเมลนี้ (ตอบกลับอีเมลนี้ได้) "
+            "หรือส่งไฟล์เดิมอีกครั้งจากอีเมลที่ลงทะเบียนไว้",
+            f"- The address {facts.sender} is not registered to report for {who}: ask the "
+            "provincial office to register it (you can reply to this mail), or send the same "
+            "file again from the registered address."]
+    if "intake.period-not-open" in codes and facts.fiscal_year and facts.quarter in (1, 2, 3, 4):
+        opens = opens_on(facts.fiscal_year, facts.quarter)
+        if opens > fcal.to_thai_date(facts.decided_at):
+            when_th = f"เปิดรับตั้งแต่วันที่ {fcal.format_thai_date(opens, abbr=False)}"
+            when_en = f"opens on {opens.isoformat()}"
+        else:
+            when_th, when_en = "จะเปิดรับเมื่อสำนักงานประกาศ", "opens when the office announces it"
+        lines += [f"- ยังไม่เปิดรับรายงาน{p_th}: {when_th} โปรดส่งไฟล์เดิมอีกครั้งเมื่อเปิดรับแล้ว",
+                  f"- Reports for {p_en} are not open yet: the period {when_en}. Please send "
+                  "the same file again once it is open."]
+    if "intake.plan-mismatch" in codes:
+        lines += [f"- ยังไม่มีแผนของปีงบประมาณ {facts.fiscal_year} ในระบบ ตรวจสอบว่าใช้แบบรายงาน"
+                  "ของปีที่ถูกต้อง หรือสอบถามสำนักงาน",
+                  f"- There is no plan for FY {facts.fiscal_year} yet: check that you used "
+                  "this year's template, or ask the office."]
+    if len(lines) == 4:
+        lines += ["- สำนักงานจะตรวจสอบและติดต่อกลับ",
+                  "- The office will look at it and get back to you."]
+    lines += ["", "ไม่ต้องแก้ไขข้อมูลในไฟล์ (nothing in the file needs fixing for this)."]
+    return lines
+
+
 def build_reply(facts: ReplyFacts, from_addr: str, office_name: str | None = None) -> EmailMessage:
     """The reply as an EmailMessage whose bytes depend only on ``facts``."""
     if not facts.sender:
@@ -169,7 +244,7 @@ def build_reply(facts: ReplyFacts, from_addr: str, office_name: str | None = Non
     msg["X-Edurollup-Sha256"] = facts.sha256
     msg["X-Edurollup-Status"] = facts.status
     msg.set_content(body(facts, office_name), charset="utf-8")
-    if facts.feedback is not None and facts.status in PROBLEM_STATUSES and facts.feedback.exists():
+    if facts.feedback is not None and facts.status == "rejected" and facts.feedback.exists():
         ctype = mimetypes.guess_type(facts.feedback.name)[0] or "application/octet-stream"
         maintype, subtype = ctype.split("/", 1)
         msg.add_attachment(facts.feedback.read_bytes(), maintype=maintype, subtype=subtype,
@@ -209,7 +284,7 @@ def write_draft(replies_dir: Path, facts: ReplyFacts, from_addr: str,
     target = replies_dir / name
     if draft_exists(replies_dir, name):
         return target if target.exists() else replies_dir / "sent" / name
-    write_bytes_atomic(target, build_reply(facts, from_addr, office_name).as_bytes())
+    write_bytes_atomic(target, build_reply(facts, from_addr, office_name).as_bytes(policy=WIRE))
     return target
 
 
@@ -245,7 +320,7 @@ def send_pending(replies_dir: Path, cfg: SmtpConfig, done: list[Path] | None = N
     conn = _connect(cfg)
     try:
         for draft in drafts:
-            msg = message_from_bytes(draft.read_bytes(), policy=policy.default)
+            msg = message_from_bytes(draft.read_bytes(), policy=WIRE)  # sent as drafted
             conn.send_message(msg)
             target = sent_dir / draft.name
             os.replace(draft, target)

@@ -80,8 +80,9 @@ def test_send_delivers_replies_once(tmp_path, smtp_server):
                                   policy=policy.default)
     assert rejected["From"].addresses[0].addr_spec == "plan@sisaket-peo.example.go.th"
     subject = str(rejected["Subject"])  # decoded from RFC 2047
-    assert "ผลการตรวจรายงาน" in subject and "รายงานไตรมาส 1.xlsx" in subject
-    assert "ไตรมาส 1/2568" in subject and "Q1 FY 2568" in subject and "rejected" in subject
+    assert subject.startswith("ไม่ผ่าน ต้องแก้ไข / rejected")  # the verdict first (#16)
+    assert "รายงานไตรมาส 1.xlsx" in subject and len(subject) <= 100
+    assert "ไตรมาส 1/2568" in subject
     assert rejected["In-Reply-To"] == "<bad-1@school.example.th>"
     # deterministic headers: Date is the decision time in the ledger, Message-ID from the hash
     (sub,) = ledger_rows(ws, "SELECT sha256, decided_at FROM submissions WHERE agency_code = ?",
