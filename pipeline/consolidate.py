@@ -593,6 +593,16 @@ def period_problems(conn: sqlite3.Connection, fy: int, q: int) -> pd.DataFrame:
     """, (fy, q))
 
 
+def duplicate_arrivals(conn: sqlite3.Connection, fy: int, q: int) -> int:
+    """How many times a file of the period arrived again after its first arrival: the same
+    bytes are one submission with several arrivals (no submission has status 'duplicate')."""
+    row = conn.execute(
+        "SELECT COUNT(a.id) - COUNT(DISTINCT s.id) FROM submissions s "
+        "JOIN arrivals a ON a.submission_id = s.id WHERE s.fiscal_year = ? AND s.quarter = ?",
+        (fy, q)).fetchone()
+    return int(row[0] or 0)
+
+
 # ---- the quarter -----------------------------------------------------------------------------
 @dataclass
 class QuarterFigures:
@@ -678,7 +688,8 @@ def _consolidate(conn: sqlite3.Connection, plan: Plan, fy: int, q: int) -> Quart
                                       current)
     as_of = max((parse_time(t) for t in current["received_at"]), default=None)
     counts = {s: int((subs["status"] == s).sum()) for s in
-              ("accepted", "superseded", "rejected", "quarantined", "duplicate")}
+              ("accepted", "superseded", "rejected", "quarantined")}
+    counts["duplicate"] = duplicate_arrivals(conn, fy, q)
     return QuarterFigures(
         plan=plan, fiscal_year=fy, quarter=q, targets=targets, submissions=subs,
         current=current, lines=lines, results=results, budget=budget,

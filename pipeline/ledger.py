@@ -583,11 +583,16 @@ class Ledger:
             "WHERE fiscal_year IS NOT NULL AND quarter IS NOT NULL ORDER BY 1, 2")]
 
     def period_digest(self, fy: int, quarter: int) -> str:
-        """A short hash of the period's submissions (ids and statuses): when it is unchanged,
-        the period's roll-up need not be rebuilt."""
+        """A short hash of the period's submissions (ids and statuses) and of how many times
+        its files arrived (the About sheet counts repeats): when it is unchanged, the
+        period's roll-up need not be rebuilt."""
         h = hashlib.sha256(f"{fy}/{quarter}".encode())
         for r in self.db.execute(
                 "SELECT id, status, superseded_by FROM submissions "
                 "WHERE fiscal_year = ? AND quarter = ? ORDER BY id", (fy, quarter)):
             h.update(f"|{r[0]}:{r[1]}:{r[2]}".encode())
+        arrived = self.db.execute(
+            "SELECT COUNT(*) FROM arrivals a JOIN submissions s ON s.id = a.submission_id "
+            "WHERE s.fiscal_year = ? AND s.quarter = ?", (fy, quarter)).fetchone()[0]
+        h.update(f"|arrivals:{arrived}".encode())
         return h.hexdigest()[:16]
