@@ -180,8 +180,9 @@ def _received(rng: random.Random, plan: Plan, quarter: int) -> datetime:
 
 
 def _reporter(rng: random.Random, agency: Agency) -> tuple[str, str, str, str]:
-    title = rng.choice(["นาย", "นาง", "นางสาว"])
-    name = f"{title}{rng.choice(dd.FIRST_NAMES)} {rng.choice(dd.LAST_NAMES)}"
+    drawn = rng.choice(["นาย", "นาง", "นางสาว"])
+    first = rng.choice(dd.FIRST_NAMES)
+    name = f"{dd.title_for(first, drawn)}{first} {rng.choice(dd.LAST_NAMES)}"
     phone = f"045-{rng.randint(600000, 699999)}"
     return name, rng.choice(dd.POSITIONS), phone, agency.sender_emails[0]
 

@@ -242,6 +242,19 @@ PROJECTS: dict[int, list[str]] = {
 
 FIRST_NAMES = ["สมชาย", "สมหญิง", "วิไลวรรณ", "ประภาพร", "สุรชัย", "อนุชา", "กาญจนา", "ธนพล",
                "จิราพร", "พรทิพย์", "บุญมี", "สุดารัตน์", "ณัฐพล", "อรุณี", "ศิริพร", "เกียรติศักดิ์"]
+#: the men's names of FIRST_NAMES (the rest are women's): a title must match the name
+MALE_FIRST_NAMES = frozenset({"สมชาย", "สุรชัย", "อนุชา", "ธนพล", "บุญมี", "ณัฐพล",
+                              "เกียรติศักดิ์"})
+
+
+def title_for(first_name: str, drawn: str) -> str:
+    """The title a clerk writes before ``first_name``: นาย for a man; for a woman the drawn
+    นาง / นางสาว (นางสาว when นาย was drawn), so the random stream stays the same."""
+    if first_name in MALE_FIRST_NAMES:
+        return "นาย"
+    return drawn if drawn != "นาย" else "นางสาว"
+
+
 LAST_NAMES = ["ใจดี", "ศรีสุข", "บุญเรือง", "แก้วมณี", "ทองดี", "พรหมวงศ์", "สายสุด", "จันทร์หอม",
               "บุตรศรี", "ภูมิสะอาด", "มั่นคง", "ทองคำ", "วงศ์ใหญ่", "คำแสน"]
 POSITIONS = ["ครู", "ครูชำนาญการ", "เจ้าหน้าที่การเงิน", "นักวิเคราะห์นโยบายและแผน",
