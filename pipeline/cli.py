@@ -2,8 +2,8 @@
 
 Every command that works on a workspace takes --workspace (default: the current
 directory, or EDUROLLUP_WORKSPACE) and opens it with ``cliparams.open_workspace``, which
-refuses (exit 2) a folder that is not one; ``init`` makes one. docs/cli.md is generated from this file's --help
-texts (``make docs``) and a test keeps the two in step.
+refuses (exit 2) a folder that is not one; ``init`` makes one. docs/cli.md is generated
+from this file's --help texts (``make docs``) and a test keeps the two in step.
 """
 
 from __future__ import annotations
@@ -14,7 +14,14 @@ from pathlib import Path
 
 import click
 
-from .cliparams import FISCAL_YEAR, BilingualGroup, init_workspace, open_workspace, progress
+from .cliparams import (
+    FISCAL_YEAR,
+    BilingualGroup,
+    init_workspace,
+    open_workspace,
+    progress,
+    stage,
+)
 
 workspace_option = click.option(
     "--workspace", "workspace_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -23,7 +30,8 @@ workspace_option = click.option(
 )
 
 
-@click.group(cls=BilingualGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=BilingualGroup,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="edurollup")
 def main() -> None:
     """Edu Roll-up: รวบรวมรายงานรายไตรมาสของหน่วยงานการศึกษาระดับจังหวัด
@@ -263,6 +271,8 @@ def demo(workspace_dir: Path, no_run: bool) -> None:
     from .demo import build_demo
 
     ws = init_workspace(workspace_dir, settings=False)  # the demo writes its own settings
+    stage("กำลังสร้างจังหวัดสาธิต: แผน แบบรายงาน และอีเมลราว 300 ฉบับ (ประมาณครึ่งนาที) ... / "
+          "building the demo province: plan, reports and ~300 mails (about half a minute) ...")
     manifest = build_demo(ws)
     click.echo(f"สร้างข้อมูลสาธิตแล้ว / demo workspace built: {ws.root} "
                f"({manifest['counts']['files']} files, manifest: demo-manifest.json)")

@@ -141,3 +141,9 @@ def progress(total: int, label: str) -> Any:
     if total < 2 or not sys.stderr.isatty():
         return _Quiet()
     return click.progressbar(length=total, label=label, file=sys.stderr)
+
+
+def stage(text: str) -> None:
+    """A line on stderr saying what a slow step is doing, only when a person is watching."""
+    if sys.stderr.isatty():
+        click.echo(text, err=True)
