@@ -162,6 +162,9 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 ADDRESS = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*@{_LABEL}(?:\.{_LABEL})*")
 _FIELD = re.compile(rb"(?i)([!-9;-~]+)[ \t]*:(.*)")
 MAX_DISPLAY = 200
+#: Parser defects that say nothing about who sent it: RFC 5322's obsolete phrase allows a
+#: "." in an unquoted display name, which Thai names use ("ร.ร.บ้านหนองแวง", "สพป.ศก.1").
+TOLERATED_DEFECTS = frozenset({"period in 'phrase'"})
 
 
 def raw_fields(raw: bytes, name: str) -> list[str]:
@@ -187,8 +190,9 @@ def _one_mailbox(field: str, value: str) -> tuple[str | None, str, str | None]:
     """(lower-case address, display name, None) when ``value`` is exactly one plain mailbox,
     else (None, "", why)."""
     header = email.policy.default.header_factory(field, value)
-    if header.defects:
-        return None, "", f"{field}: is malformed ({header.defects[0]})"
+    defects = [d for d in header.defects if str(d) not in TOLERATED_DEFECTS]
+    if defects:
+        return None, "", f"{field}: is malformed ({defects[0]})"
     if any(g.display_name is not None for g in header.groups):
         return None, "", f"{field}: uses group syntax"
     if len(header.addresses) != 1:

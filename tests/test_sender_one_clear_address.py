@@ -51,6 +51,10 @@ ACCEPTED = [
     ("Sender: is the same mailbox", _mail(b"From: " + REG.encode(),
                                           b"Sender: Clerk <" + REG.encode() + b">"), None),
     ("a comment after the address (RFC 5322 CFWS)", _mail(f"From: {REG} (Anuban)".encode()), None),
+    ("periods in an unquoted Thai name (RFC 5322 obs-phrase)",
+     _mail(f"From: ร.ร.อนุบาลกันทรลักษ์ <{REG}>".encode()), "ร.ร.อนุบาลกันทรลักษ์"),
+    ("periods in an unquoted ASCII name", _mail(f"From: Dr. Somchai <{REG}>".encode()),
+     "Dr. Somchai"),
 ]
 
 
@@ -86,6 +90,7 @@ REFUSED = [
                                  f"Sender: {EVIL}".encode()), "2 Sender: fields"),
     ("a second angle address after the first", _mail(f"From: <{REG}> <{EVIL}>".encode()),
      "malformed"),
+    ("an unquoted comma in the name", _mail(f"From: Anuban, ICT <{REG}>".encode()), "malformed"),
     ("text after the angle address", _mail(f"From: <{REG}>{EVIL}".encode()), "malformed"),
     ("a folded second address", _mail(f"From: {REG}\r\n\t{EVIL}".encode()), "malformed"),
     ("obsolete source route", _mail(f"From: <@evil.example:{REG}>".encode()), "malformed"),
