@@ -163,3 +163,20 @@ def test_history_of_an_agency_that_never_sent_anything(ws, tmp_path):
     ws.ensure()
     code, out = run("history", "--agency", "9999999999", "--workspace", str(ws.root))
     assert code == 1 and "9999999999" in out
+
+
+def test_history_shows_each_submissions_problems_in_text_and_json(ws):
+    code, out = run("history", "--agency", "1033530001", "--json", "--workspace", str(ws.root))
+    rows = json.loads(out)
+    rejected = rows[2]
+    assert len(rejected["problem_list"]) == rejected["problems"] >= 1
+    over = [p for p in rejected["problem_list"] if p["code"] == "budget.disbursed-over-allocated"]
+    assert over and over[0]["severity"] == "error" and over[0]["cell"]
+    assert over[0]["message_th"] and over[0]["message_en"]
+
+    code, out = run("history", "--agency", "1033530001", "--workspace", str(ws.root))
+    assert code == 0
+    sheet_cell = f"{over[0]['sheet']}!{over[0]['cell']}"
+    line = next(ln for ln in out.splitlines() if "budget.disbursed-over-allocated" in ln)
+    assert sheet_cell in line and "[ผิด/E]" in line and over[0]["message_en"] in line
+    assert f"#{rejected['submission_id']} หนองแวง-v1.xlsx" in out
