@@ -1122,8 +1122,7 @@ def _about_sheet(sh: Any, fm: Formats, fig: QuarterFigures, sub: str, csv_path: 
         ("ไฟล์ที่ถูกแทนที่ (superseded)", counts.get("superseded", 0), ""),
         ("ไฟล์ที่ส่งคืน (rejected)", counts.get("rejected", 0), ""),
         ("ไฟล์ที่กักไว้ (quarantined)", counts.get("quarantined", 0), ""),
-        ("ไฟล์ซ้ำ (duplicates)", counts.get("duplicate", 0),
-         "ไฟล์เดิมที่ส่งมาอีกครั้ง (ไม่นับซ้ำ) / the same file sent again (counted once)"),
+        ("ไฟล์ซ้ำ (duplicates)", counts.get("duplicate", 0), ""),
         ("แถวข้อมูลแบบยาว (long-format rows)", data_rows,
          (f"บันทึกเป็น {csv_path.name} ข้างไฟล์นี้ / written beside this file as {csv_path.name}"
           if csv_path else f"ในแผ่นงาน {SHEETS['data']} / on the data sheet")),
