@@ -204,7 +204,22 @@ def _one_mailbox(field: str, value: str) -> tuple[str | None, str, str | None]:
     angle = re.findall(r"<([^<>]*)>", value)
     if "=?" in "".join(angle) or address.lower() not in value.lower():
         return None, "", f"{field}: address is encoded or split, not written plainly"
-    return address.lower(), _printable(found.display_name), None
+    return address.lower(), _printable(_display(value, found.display_name)), None
+
+
+def _display(value: str, parsed: str) -> str:
+    """The display name as written: adjacent encoded words joined as RFC 2047 says (Python's
+    address parser puts a space between them, which splits a Thai word: "ศึกษาธิ การ")."""
+    if "=?" not in value or "<" not in value:
+        return parsed
+    phrase = value[: value.index("<")].strip()
+    try:
+        text = str(email.header.make_header(email.header.decode_header(phrase)))
+    except Exception:  # noqa: BLE001 - an odd phrase: the parser's reading will do
+        return parsed
+    if len(phrase) >= 2 and phrase[0] == phrase[-1] == '"' and text[:1] == text[-1:] == '"':
+        text = re.sub(r"\\(.)", r"\1", text[1:-1])
+    return text
 
 
 def check_sender(raw: bytes) -> tuple[str | None, str | None, str | None]:

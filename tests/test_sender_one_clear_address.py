@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from run_helpers import (
     ICT,
     drop_email,
@@ -169,3 +173,20 @@ def test_tricks_never_replace_the_schools_report_and_get_no_reply(tmp_path):
     assert len(list(ws.replies_dir.glob("*.eml"))) == 1
     shown = ledger_rows(ws, "SELECT sender_display FROM arrivals WHERE sender IS NULL")
     assert any(EVIL in (r["sender_display"] or "") for r in shown)
+
+
+_NAME_CHARS = "กขคงจฉชซญฎฏฐณดตถทธนบปผพฟภมยรลวศษสหอฮะาำิีึืุูเแโใไ่้๊๋็์ัABCxyz .,'\"()-@:<>;ๆฯ"
+
+
+@given(st.text(alphabet=_NAME_CHARS, max_size=60))
+@settings(max_examples=200, deadline=None)
+def test_any_name_a_mail_program_writes_is_accepted(name):
+    """Whatever display name a compliant writer (Python's own) puts beside the registered
+    address, quoting or encoding it as needed, the sender is the registered address."""
+    msg = EmailMessage()
+    msg["From"] = Address(display_name=name, addr_spec=REG)
+    msg["Subject"] = "report"
+    msg.set_content("body")
+    address, shown, why = check_sender(msg.as_bytes())
+    assert why is None and address == REG
+    assert (shown or "") == " ".join("".join(ch for ch in name if ch.isprintable()).split())
