@@ -161,6 +161,7 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 #: No quoted local part, no domain literal, no comments, nothing outside ASCII.
 ADDRESS = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*@{_LABEL}(?:\.{_LABEL})*")
 _FIELD = re.compile(rb"(?i)([!-9;-~]+)[ \t]*:(.*)")
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 MAX_DISPLAY = 200
 #: Parser defects that say nothing about who sent it: RFC 5322's obsolete phrase allows a
 #: "." in an unquoted display name, which Thai names use ("ร.ร.บ้านหนองแวง", "สพป.ศก.1").
@@ -170,8 +171,8 @@ TOLERATED_DEFECTS = frozenset({"period in 'phrase'"})
 def raw_fields(raw: bytes, name: str) -> list[str]:
     """The unfolded values of every header field ``name`` as the message's bytes hold them
     (not as Python's parser kept them): two From: lines, a "From :" with a space, stay two."""
-    ends = [i for i in (raw.find(b"\n\n"), raw.find(b"\r\n\r\n")) if i >= 0]
-    head = raw[: min(ends)] if ends else raw
+    blank = _BLANK_LINE.search(raw)  # stops at the header block's end: no body is scanned
+    head = raw[: blank.start()] if blank else raw
     unfolded = re.sub(rb"\r?\n[ \t]", b" ", head)
     values = []
     for line in unfolded.splitlines():
