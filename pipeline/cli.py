@@ -204,6 +204,45 @@ def report(fiscal_year: int, quarter: int | None, annual: bool, workspace_dir: P
 
 @main.command()
 @workspace_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (keep loopback behind a reverse proxy).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8617, show_default=True)
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Worker threads of the server.")
+@click.option("--link", "link_agency", metavar="AGENCY",
+              help="Print this agency's clerk link and exit.")
+@click.option("--base-url", help="Base of printed links (default: [web] public_url, else "
+              "http://HOST:PORT).")
+@click.option("--hash-password", is_flag=True,
+              help="Ask for the office password and print the hash for edurollup.toml.")
+def serve(workspace_dir: Path, host: str, port: int, threads: int, link_agency: str | None,
+          base_url: str | None, hash_password: bool) -> None:
+    """Serve the check-before-you-send page for clerks and the office's live status page."""
+    from .web.links import clerk_url
+
+    if hash_password:
+        from werkzeug.security import generate_password_hash
+
+        password = click.prompt("office password / รหัสผ่านของสำนักงาน", hide_input=True,
+                                confirmation_prompt=True)
+        click.echo(f'office_password_hash = "{generate_password_hash(password)}"')
+        return
+    ws = Workspace.open(workspace_dir)
+    if link_agency:
+        url = clerk_url(ws, link_agency, base_url or f"http://{host}:{port}")
+        if url is None:
+            raise click.UsageError(f"the link of {link_agency} is revoked / ลิงก์ถูกยกเลิกแล้ว")
+        click.echo(url)
+        return
+    from .web.server import serve as serve_web
+
+    click.echo(f"Edu Roll-up: http://{host}:{port}/ (clerks: /a/<link>/, office: /office/); "
+               "Ctrl+C หยุด (stops)", err=True)
+    serve_web(ws.root, host, port, threads)
+
+
+@main.command()
+@workspace_option
 @click.option("--no-run", is_flag=True, help="Build the demo workspace without running the job.")
 def demo(workspace_dir: Path, no_run: bool) -> None:
     """Build the demo province (plan, agencies, flawed and clean reports) and run the job."""
