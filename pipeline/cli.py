@@ -86,6 +86,7 @@ def template(fiscal_year: int, quarter: int, agency_codes: tuple[str, ...], all_
     """Write one pre-filled report template per agency."""
     from .plan_load import PlanError, load_plan
     from .templates import write_templates
+    from .web.links import public_links
 
     if bool(agency_codes) == all_agencies:
         raise click.UsageError("give --agency CODE or --all / ระบุ --agency หรือ --all")
@@ -101,7 +102,8 @@ def template(fiscal_year: int, quarter: int, agency_codes: tuple[str, ...], all_
     if unknown:
         raise click.UsageError(f"unknown agency / ไม่พบหน่วยงาน: {', '.join(unknown)}")
     codes = list(plan_obj.agencies) if all_agencies else list(agency_codes)
-    paths = write_templates(plan_obj, quarter, codes, out_dir)
+    paths = write_templates(plan_obj, quarter, codes, out_dir,
+                            public_links(Workspace.open(workspace_dir), plan_obj))
     click.echo(f"เขียนแบบรายงาน {len(paths)} ไฟล์ / wrote {len(paths)} templates to {out_dir}")
 
 

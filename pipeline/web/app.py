@@ -42,6 +42,7 @@ from .settings import WebSettings
 log = logging.getLogger("edurollup.web")
 _TOKEN_IN_PATH = re.compile(r"/a/[^/]+")
 FORM_OVERHEAD = 64 * 1024  # multipart headers and the form's other fields
+FORM_MEMORY = 1024 * 1024  # werkzeug's parser buffer (files themselves go to a temp file)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -148,7 +149,7 @@ def create_app(root: Path | str, runner: intake.IntakeRunner | None = None) -> F
     app = _App(__name__)
     settings = site.settings
     app.config.update(MAX_CONTENT_LENGTH=settings.max_upload_bytes + FORM_OVERHEAD,
-                      MAX_FORM_MEMORY_SIZE=FORM_OVERHEAD, TEMPLATES_AUTO_RELOAD=False)
+                      MAX_FORM_MEMORY_SIZE=FORM_MEMORY, TEMPLATES_AUTO_RELOAD=False)
     checks = CheckStore(site.ws, settings.check_keep_seconds)
     limits = RateLimit(settings.uploads_per_window, settings.window_seconds)
     key = workspace_secret(site.ws.state)
@@ -315,6 +316,8 @@ def create_app(root: Path | str, runner: intake.IntakeRunner | None = None) -> F
         q = request.args.get("quarter", type=int) or (period[1] if period else None)
         if fy not in site.plans or q not in (1, 2, 3, 4):
             abort(404)
+        if not site.ws.ledger_path.exists():
+            return page("office_empty.html")
         fig = quarter_figures(site.ws, site.plans[fy], fy, q)
         rollup = rollup_path(site.ws, fy, q)
         html = render_status_page(fig, datetime.now(UTC), rollup.relative_to(site.ws.outbox)
