@@ -66,3 +66,21 @@ def token_book(ws: Workspace, agency_codes: list[str] | set[str],
     key = workspace_secret(ws.state)
     return {link_token(key, code, settings.link_versions.get(code, 1)): code
             for code in agency_codes if code not in settings.revoked}
+
+
+def demo_lines(ws: Workspace, manifest: dict, base_url: str) -> list[str]:
+    """What ``edurollup demo`` prints so a newcomer can try the web page: the serve
+    command, the link of the agency whose first file the demo made flawed, and that
+    file's archived original to drop on the page."""
+    flawed = next((f for f in manifest.get("files", []) if f.get("flaws")), None)
+    if flawed is None:
+        return []
+    code = flawed["agency_code"]
+    url = clerk_url(ws, code, base_url)
+    suffix = "." + str(flawed.get("attachment", "x.xlsx")).rsplit(".", 1)[-1].lower()
+    original = ws.archive / flawed["sha256"][:2] / f"{flawed['sha256']}{suffix}"
+    lines = [f"หน้าตรวจรายงานก่อนส่ง (the clerks' web page): edurollup serve --workspace {ws.root}",
+             f"ลิงก์ของหน่วยงาน {code} (a clerk's link): {url}"]
+    if original.exists():
+        lines.append(f"ลองวางไฟล์นี้ในหน้าเว็บ (try dropping this file on it): {original}")
+    return lines
