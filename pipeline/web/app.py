@@ -272,9 +272,9 @@ def create_app(root: Path | str, runner: intake.IntakeRunner | None = None) -> F
         if not hmac.compare_digest(sent.encode(), csrf_for(token, check_id).encode()):
             abort(400)
         limited(token)
-        if not check.submittable or (intake.queued(site.ws, check_id) is None
-                                     and intake.received_before(site.ws, check.sha256)):
-            abort(400)
+        if not check.submittable or (intake.queued(site.ws, check_id) is None and (
+                intake.received_before(site.ws, check.sha256) or not check.path.exists())):
+            abort(400)  # not valid, sent before, or its copy is gone: check it again
         q = intake.enqueue(site.ws, check)
         log.info("submit %s agency %s queued", check_id, code)
         if runner is not None:

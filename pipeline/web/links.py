@@ -9,6 +9,9 @@ Rotating a link (``[web.links.version]``) or revoking it (``[web.links] revoked`
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from ..plan import Plan
 from ..secret import keyed_digest, workspace_secret
 from ..workspace import Workspace
@@ -79,8 +82,13 @@ def demo_lines(ws: Workspace, manifest: dict, base_url: str) -> list[str]:
     url = clerk_url(ws, code, base_url)
     suffix = "." + str(flawed.get("attachment", "x.xlsx")).rsplit(".", 1)[-1].lower()
     original = ws.archive / flawed["sha256"][:2] / f"{flawed['sha256']}{suffix}"
-    lines = [f"หน้าตรวจรายงานก่อนส่ง (the clerks' web page): edurollup serve --workspace {ws.root}",
+    beside = Path(sys.executable).with_name("edurollup")  # the venv's, if not on PATH
+    command = str(beside) if beside.exists() else "edurollup"
+    lines = [f"หน้าตรวจรายงานก่อนส่ง (the clerks' web page): {command} serve --workspace {ws.root}",
              f"ลิงก์ของหน่วยงาน {code} (a clerk's link): {url}"]
     if original.exists():
-        lines.append(f"ลองวางไฟล์นี้ในหน้าเว็บ (try dropping this file on it): {original}")
+        flaw = flawed["flaws"][0]
+        lines += [f"ลองวางไฟล์นี้ในหน้าเว็บ (try dropping this file on it): {original}",
+                  f"แก้ช่อง {flaw.get('cell')} ในสำเนาของไฟล์นั้นแล้ววางอีกครั้งเพื่อส่ง "
+                  f"(fix cell {flaw.get('cell')} in a copy of it and drop it again to submit)"]
     return lines
