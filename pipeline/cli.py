@@ -254,13 +254,11 @@ def demo(workspace_dir: Path, no_run: bool) -> None:
     manifest = build_demo(ws)
     click.echo(f"สร้างข้อมูลสาธิตแล้ว / demo workspace built: {ws.root} "
                f"({manifest['counts']['files']} files, manifest: demo-manifest.json)")
-    code = 0
     if not no_run:
         from .run import run_nightly
+        from .web.links import demo_lines
 
         code = run_nightly(ws, send=False, quiet=False)
-    from .web.links import demo_lines
-
-    for line in demo_lines(ws, manifest, "http://127.0.0.1:8617"):
-        click.echo(line)
-    sys.exit(code)
+        for line in demo_lines(ws, manifest, "http://127.0.0.1:8617"):  # makes state/secret.key
+            click.echo(line)
+        sys.exit(code)
