@@ -153,6 +153,16 @@ def test_clerk_checks_downloads_feedback_and_submits(tmp_path):
         assert status == 200 and 'id="agency-1033530001"' in text
         row = text.split('id="agency-1033530001"')[1].split("</tr>")[0]
         assert "ส่งล่าช้า (late)" in row and "รายงานไตรมาส 2.xlsx" in row
+        rollup = "2568/Q2/rollup-2568-Q2.xlsx"  # the page's relative link, served too
+        assert f'href="{rollup}"' in text
+        status, headers, data = request("GET", f"{server.base}/office/{rollup}",
+                                        headers={"Authorization": f"Basic {auth}"})
+        assert status == 200 and data == (ws.outbox / rollup).read_bytes()
+        assert request("GET", f"{server.base}/office/{rollup}")[0] == 401
+        for sneaky in ("feedback/../../state/secret.key", "state/secret.key",
+                       "feedback/%2e%2e/%2e%2e/state/secret.key"):
+            assert request("GET", f"{server.base}/office/{sneaky}",
+                           headers={"Authorization": f"Basic {auth}"})[0] == 404, sneaky
         wrong = base64.b64encode(b"office:wrong").decode()
         assert request("GET", server.base + "/office/",
                        headers={"Authorization": f"Basic {wrong}"})[0] == 401

@@ -166,7 +166,7 @@ def test_a_file_of_another_agency_cannot_be_submitted_through_my_link(site):
     page = r.get_data(as_text=True)
     assert 'data-code="intake.sender-not-registered"' in page
     assert 'id="submit-form"' not in page
-    check_id = re.search(r"/check/([0-9a-f]{32})", page).group(1)
+    check_id = re.search(r'data-check="([0-9a-f]{32})"', page).group(1)
     csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
     assert csrf is None
     assert client.post(f"/a/{token}/check/{check_id}/submit",
