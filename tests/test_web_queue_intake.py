@@ -7,11 +7,13 @@ quarantined, never merged."""
 from __future__ import annotations
 
 import json
+import time
 
 from run_helpers import ledger_rows, run_cli
 from web_helpers import valid_report, web_workspace
 
 from pipeline.collect import web_arrivals
+from pipeline.lock import run_lock
 from pipeline.web import intake
 from pipeline.web.checks import CheckStore
 from pipeline.web.links import agency_token, demo_lines
@@ -84,3 +86,26 @@ def test_demo_prints_the_serve_command_a_link_and_a_file_to_try(tmp_path):
     assert "serve --workspace" in lines[0] and str(ws.root) in lines[0]
     assert lines[1].endswith(f"http://127.0.0.1:8617/a/{agency_token(ws, A)}/")
     assert str(original) in lines[2] and "H5" in lines[3]
+
+
+def test_the_runner_waits_out_a_held_lock_then_records(tmp_path):
+    ws, plan = web_workspace(tmp_path / "ws")
+    check = CheckStore(ws, 3600).new(A, "r.xlsx", valid_report(plan, A))
+    runner = intake.IntakeRunner(ws, retry=0.5)
+    with run_lock(ws.lock_path, wait=0):  # the nightly run, as far as anyone can tell
+        intake.enqueue(ws, check)
+        runner.start()
+        deadline = time.monotonic() + 60
+        while runner.runs < 2:  # tried at once, and again while the lock is held
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert intake.waiting(ws) == [check.id]  # queued, safe, not recorded
+    try:
+        deadline = time.monotonic() + 120
+        while intake.waiting(ws):  # the lock is free: the next try records it
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+    finally:
+        runner.stop()
+    (row,) = ledger_rows(ws, "SELECT source, sender FROM arrivals")
+    assert row == {"source": "web", "sender": A}
