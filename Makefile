@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 N ?=
 
-.PHONY: demo test venv sysdeps lint docs bench profile clean-workspace
+.PHONY: demo test venv sysdeps lint docs bench bench-web profile clean-workspace
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ docs: venv
 ## Benchmark: make bench [N=1000]
 bench: venv
 	$(BIN)/python bench/run.py $(if $(N),--n $(N))
+
+## The clerks' web page: upload -> problems shown, median and p95 over 200 uploads
+bench-web: venv
+	$(BIN)/python bench/web.py $(if $(N),--n $(N))
 
 ## Where the time goes: make profile [N=30000] (the cold and 1 % runs under py-spy)
 profile: venv

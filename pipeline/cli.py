@@ -105,6 +105,8 @@ def template(fiscal_year: int, quarter: int, agency_codes: tuple[str, ...], all_
     """Write one pre-filled report template per agency."""
     from .plan_load import PlanError, load_plan
     from .templates import write_templates
+    from .web.links import public_links
+    from .workspace import is_workspace
 
     if bool(agency_codes) == all_agencies:
         raise click.UsageError("ระบุ --agency หรือ --all อย่างใดอย่างหนึ่ง / "
@@ -126,11 +128,13 @@ def template(fiscal_year: int, quarter: int, agency_codes: tuple[str, ...], all_
     if unknown:
         raise click.UsageError(f"ไม่พบหน่วยงานในแผน / unknown agency: {', '.join(unknown)}")
     codes = list(plan_obj.agencies) if all_agencies else list(agency_codes)
+    links = (public_links(open_workspace(workspace_dir), plan_obj)
+             if plan_file is None or is_workspace(workspace_dir.resolve()) else {})
     paths: list[Path] = []
     with progress(len(codes), "เขียนแบบรายงาน (writing templates)") as bar:
         for start in range(0, len(codes), 8):
             chunk = codes[start:start + 8]
-            paths += write_templates(plan_obj, quarter, chunk, out_dir)
+            paths += write_templates(plan_obj, quarter, chunk, out_dir, links)
             bar.update(len(chunk))
     click.echo(f"เขียนแบบรายงาน {len(paths)} ไฟล์ / wrote {len(paths)} templates to {out_dir}")
 
@@ -265,6 +269,47 @@ def report(fiscal_year: int, quarter: int | None, annual: bool, workspace_dir: P
 
 @main.command()
 @workspace_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (keep loopback behind a reverse proxy).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8617, show_default=True,
+              help="Port to listen on.")
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Worker threads of the server.")
+@click.option("--link", "link_agency", metavar="AGENCY",
+              help="Print this agency's clerk link and exit.")
+@click.option("--base-url", help="Base of printed links (default: [web] public_url, else "
+              "http://HOST:PORT).")
+@click.option("--hash-password", is_flag=True,
+              help="Ask for the office password and print the hash for edurollup.toml.")
+def serve(workspace_dir: Path, host: str, port: int, threads: int, link_agency: str | None,
+          base_url: str | None, hash_password: bool) -> None:
+    """Serve the check-before-you-send page for clerks and the office's live status page."""
+    from .web.links import clerk_url
+
+    if hash_password:
+        from werkzeug.security import generate_password_hash
+
+        password = click.prompt("office password / รหัสผ่านของสำนักงาน", hide_input=True,
+                                confirmation_prompt=True)
+        click.echo(f'office_password_hash = "{generate_password_hash(password)}"')
+        return
+    ws = open_workspace(workspace_dir)
+    if link_agency:
+        url = clerk_url(ws, link_agency, base_url or f"http://{host}:{port}")
+        if url is None:
+            raise click.UsageError(f"ลิงก์ของ {link_agency} ถูกยกเลิกแล้ว / "
+                                   f"the link of {link_agency} is revoked")
+        click.echo(url)
+        return
+    from .web.server import serve as serve_web
+
+    click.echo(f"Edu Roll-up: http://{host}:{port}/ (clerks: /a/<link>/, office: /office/); "
+               "Ctrl+C หยุด (stops)", err=True)
+    serve_web(ws.root, host, port, threads)
+
+
+@main.command()
+@workspace_option
 @click.option("--no-run", is_flag=True, help="Build the demo workspace without running the job.")
 def demo(workspace_dir: Path, no_run: bool) -> None:
     """Build the demo province (plan, agencies, flawed and clean reports) and run the job."""
@@ -278,5 +323,9 @@ def demo(workspace_dir: Path, no_run: bool) -> None:
                f"({manifest['counts']['files']} files, manifest: demo-manifest.json)")
     if not no_run:
         from .run import run_nightly
+        from .web.links import demo_lines
 
-        sys.exit(run_nightly(ws, send=False, quiet=False))
+        code = run_nightly(ws, send=False, quiet=False)
+        for line in demo_lines(ws, manifest, "http://127.0.0.1:8617"):  # makes state/secret.key
+            click.echo(line)
+        sys.exit(code)

@@ -14,6 +14,7 @@ import email.header
 import email.policy
 import email.utils
 import hashlib
+import json
 import os
 import re
 import unicodedata
@@ -29,6 +30,7 @@ WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
 NO_ATTACHMENT = "no attachment"
 EMPTY_ATTACHMENT = "empty attachment (0 bytes)"
 MAX_NAME = 120  # characters kept of a sanitised name (suffix included)
+WEB_QUEUE = "web-queue"  # under state/: submissions from the web page (pipeline/web/intake.py)
 
 _ZIP = b"PK\x03\x04"
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and password-protected .xlsx
@@ -46,7 +48,7 @@ Seen = Callable[[str, int, int], bool]
 class Arrival:
     """One file that arrived, with where it came from. ``data`` is the original bytes."""
 
-    source: str  # "dropped" | "eml" | "maildir"
+    source: str  # "dropped" | "eml" | "maildir" | "web"
     source_path: str  # the inbox item, relative to the workspace ("inbox/mail/new/17..")
     part_index: int  # attachment number within the message (1, 2, ...); 0 for a file
     original_name: str  # decoded name as the sender gave it: display only
@@ -406,6 +408,41 @@ def iter_arrivals(ws: Workspace, seen: Seen | None = None) -> Iterator[Arrival]:
         else:
             yield from message_arrivals(data, source=source, source_path=rel,
                                         size=st.st_size, mtime_ns=st.st_mtime_ns)
+    yield from web_arrivals(ws, seen)
+
+
+def web_arrivals(ws: Workspace, seen: Seen | None = None) -> Iterator[Arrival]:
+    """Submissions the web page queued in ``state/web-queue/`` (``<id>.json`` written
+    after its ``<id>.data``, both atomically), oldest first. The sender is the agency of
+    the clerk's link; the name the browser gave is display only, as for e-mail."""
+    folder = ws.state / WEB_QUEUE
+    try:
+        with os.scandir(folder) as it:
+            entries = [e for e in it if e.name.endswith(".json") and not _skip_name(e.name)
+                       and e.is_file(follow_symlinks=False)]
+    except OSError:
+        return
+    items = []
+    for entry in entries:
+        rel = f"{_rel(ws, ws.state)}/{WEB_QUEUE}/{entry.name}"
+        try:
+            st = entry.stat(follow_symlinks=False)
+            if seen is not None and seen(rel, st.st_size, st.st_mtime_ns):
+                continue
+            meta = json.loads(Path(entry.path).read_text("utf-8"))
+            data = (folder / PurePath(str(meta["data"])).name).read_bytes()
+            received = datetime.fromisoformat(meta["received_at"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # being written, or not ours: never half an arrival
+        items.append((received, entry.name, rel, st, meta, data))
+    for received, _name, rel, st, meta, data in sorted(items, key=lambda i: (i[0], i[1])):
+        safe = safe_name(meta.get("original_name"))
+        kind, reason = classify(safe, data)
+        yield Arrival(source="web", source_path=rel, part_index=0,
+                      original_name=str(meta.get("original_name") or safe), safe_name=safe,
+                      sender=str(meta["agency_code"]), sender_display="web link",
+                      message_id=None, received_at=received, data=data, kind=kind,
+                      reason=reason, item_size=st.st_size, item_mtime_ns=st.st_mtime_ns)
 
 
 def collect(ws: Workspace, seen: Seen | None = None) -> list[Arrival]:

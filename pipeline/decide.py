@@ -105,6 +105,8 @@ def _registered(report: FileReport, arrival: Arrival, plan: Plan | None) -> bool
     """Is the sender registered for the agency the file claims?"""
     if not arrival.sender:
         return False
+    if arrival.source == "web":  # the sender is the agency of the clerk's link (web/)
+        return report.agency_code is not None and report.agency_code == arrival.sender
     claimed = report.agency_code
     if plan is not None and claimed and claimed in plan.agencies \
             and plan.fiscal_year == report.fiscal_year:

@@ -576,6 +576,16 @@ class Ledger:
         return self._rows("SELECT * FROM arrivals WHERE submission_id = ? ORDER BY id",
                           (submission_id,))
 
+    def submission_for_item(self, source_path: str) -> dict[str, Any] | None:
+        """The submission the (first) arrival from this inbox item was recorded under, or
+        None while it is not recorded: the web page's receipt for a queued submission.
+        ``first_arrival`` is 0 when these bytes had arrived before (a duplicate)."""
+        row = self.db.execute(
+            "SELECT s.*, a.id = (SELECT MIN(b.id) FROM arrivals b WHERE b.submission_id = s.id) "
+            "AS first_arrival FROM arrivals a JOIN submissions s ON s.id = a.submission_id "
+            "WHERE a.source_path = ? ORDER BY a.id LIMIT 1", (source_path,)).fetchone()
+        return dict(row) if row else None
+
     def periods(self) -> list[tuple[int, int]]:
         """Every (fiscal_year, quarter) with any submission, in order."""
         return [(int(r[0]), int(r[1])) for r in self.db.execute(

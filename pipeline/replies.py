@@ -85,6 +85,7 @@ class ReplyFacts:
     message_id: str | None = None  # of the sender's e-mail: In-Reply-To / References
     problems: list[Problem] = field(default_factory=list)
     feedback: Path | None = None  # the annotated workbook to attach
+    web_link: str | None = None  # the agency's check-before-you-send page (pipeline/web/)
 
 
 def reply_filename(sha256: str, agency_code: str | None) -> str:
@@ -179,6 +180,10 @@ def body(facts: ReplyFacts, office_name: str | None = None) -> str:
                       "(the first sheet lists every problem)."]
         lines += ["", "โปรดแก้ไขในไฟล์เดิมของท่าน แล้วส่งกลับมาทางอีเมลนี้",
                   "Please fix your original file and send it back to this address."]
+    if facts.web_link:
+        lines += ["", "ตรวจไฟล์ก่อนส่งและส่งรายงานทางเว็บได้ที่ลิงก์เฉพาะของหน่วยงาน (อย่าส่งต่อ):",
+                  "Check your file before sending, and submit it, at your agency's own link "
+                  "(do not share it):", facts.web_link]
     lines += ["", "ขอแสดงความนับถือ (Regards)", office_name or "สำนักงานศึกษาธิการจังหวัด",
               "", "-- ข้อความนี้สร้างโดยระบบ Edu Roll-up (sent by Edu Roll-up)"]
     return "\n".join(lines) + "\n"
@@ -279,6 +284,8 @@ def write_draft(replies_dir: Path, facts: ReplyFacts, from_addr: str,
     fact and a sent one is never queued again.
     """
     if not facts.sender or facts.status not in PROBLEM_STATUSES + RECEIPT_STATUSES:
+        return None
+    if "@" not in facts.sender:  # a web submission: its receipt was on the clerk's page
         return None
     name = reply_filename(facts.sha256, facts.agency_code)
     target = replies_dir / name

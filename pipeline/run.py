@@ -59,6 +59,7 @@ from .atomic import sync_filesystem, write_text_atomic
 from .lock import EXIT_LOCKED, LockBusy, run_lock
 from .model import FeedbackOwed, FileReport, Problem
 from .plan import Plan
+from .web.links import clerk_url
 from .workspace import Workspace
 
 log = logging.getLogger("edurollup.run")
@@ -673,7 +674,7 @@ class NightlyRun:
                 message_id=arrival.get("message_id"),
                 problems=replies_mod.problems_from_rows(ledger.problems(s["id"]),
                                                         s["original_name"]),
-                feedback=feedback,
+                feedback=feedback, web_link=clerk_url(self.ws, s.get("agency_code") or ""),
             )
             path = replies_mod.write_draft(
                 self.ws.replies_dir, facts,

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.worksheet import Worksheet
@@ -282,9 +283,24 @@ def _write_stamp(ws: Worksheet, values: dict[str, str]) -> None:
     ws.protection.sheet = True
 
 
+def _write_web_link(ws: Worksheet, url: str) -> None:
+    """The agency's check-before-you-send link under the cover's form (locked, outside
+    the form the reader takes), when the office serves the web page (``[web] public_url``)."""
+    row = schemas.COVER.header_row + len(schemas.COVER.columns) + 1
+    label = ws.cell(row=row, column=1, value="ตรวจและส่งรายงานทางเว็บ\n(check and submit online)")
+    label.font = xs.HELP_FONT
+    label.alignment = xs.WRAP_TOP
+    cell = ws.cell(row=row, column=2, value=url)
+    cell.hyperlink = url
+    cell.font = Font(name=xs.FONT_NAME, size=xs.BODY_SIZE, color="0563C1", underline="single")
+    cell.alignment = Alignment(vertical="top", shrink_to_fit=True)  # a URL has no breaks
+    xs.set_row_height(ws, row, 2)
+
+
 def build_template(plan: Plan, agency_code: str, quarter: int,
-                   fingerprint: str | None = None) -> Workbook:
-    """The workbook one agency fills in for one quarter (not yet saved)."""
+                   fingerprint: str | None = None, web_link: str | None = None) -> Workbook:
+    """The workbook one agency fills in for one quarter (not yet saved); ``web_link``:
+    the agency's page of ``edurollup serve``, shown on the cover."""
     if quarter not in (1, 2, 3, 4):
         raise ValueError(f"quarter must be 1-4, got {quarter!r}")
     agency = plan.agencies[agency_code]
@@ -297,6 +313,8 @@ def build_template(plan: Plan, agency_code: str, quarter: int,
     stamp = wb.create_sheet(schemas.STAMP_SHEET)
 
     _write_cover(cover, plan, agency, quarter)
+    if web_link:
+        _write_web_link(cover, web_link)
     _heading(budget, schemas.BUDGET, agency, plan, quarter)
     _write_budget(budget, plan, lists)
     _heading(indicators, schemas.INDICATORS, agency, plan, quarter)
@@ -310,14 +328,17 @@ def build_template(plan: Plan, agency_code: str, quarter: int,
     return wb
 
 
-def write_templates(plan: Plan, quarter: int, codes: list[str], out_dir: Path) -> list[Path]:
-    """Write one template per agency code into ``out_dir``; returns the paths in order."""
+def write_templates(plan: Plan, quarter: int, codes: list[str], out_dir: Path,
+                    web_links: dict[str, str] | None = None) -> list[Path]:
+    """Write one template per agency code into ``out_dir``; returns the paths in order.
+    ``web_links``: agency code -> its clerk link (``web.links.public_links``)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     fingerprint = plan.fingerprint
     for code in codes:
         path = out_dir / template_filename(plan, plan.agencies[code], quarter)
-        xs.save_workbook(build_template(plan, code, quarter, fingerprint), path)
+        xs.save_workbook(build_template(plan, code, quarter, fingerprint,
+                                        (web_links or {}).get(code)), path)
         paths.append(path)
     return paths

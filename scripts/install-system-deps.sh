@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests drive for real: LibreOffice (convert workbooks
 # headless), poppler (PDF -> PNG), Thai fonts (Laksaman is TLWG's free TH Sarabun twin)
-# and Chromium (status page screenshots). Does nothing when they are already there.
+# and Chromium with its chromedriver (status page screenshots, the web page's browser tests
+# through Selenium). Does nothing when they are already there.
 set -u
 need=()
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc-nogui)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 fc-list 2>/dev/null | grep -qi -e laksaman -e sarabun || need+=(fonts-thai-tlwg)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
