@@ -9,13 +9,14 @@ addresses with a Sender:, an encoded address, obsolete routes, groups, comments,
 
 from __future__ import annotations
 
+import email.header
 import re
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from run_helpers import (
     ICT,
@@ -179,7 +180,8 @@ _NAME_CHARS = "กขคงจฉชซญฎฏฐณดตถทธนบป�
 
 
 @given(st.text(alphabet=_NAME_CHARS, max_size=60))
-@settings(max_examples=200, deadline=None)
+@example("::::กกกกกกกกกกกกก :")  # Python's folder drops the space before the last word
+@settings(max_examples=200, deadline=None, derandomize=True)
 def test_any_name_a_mail_program_writes_is_accepted(name):
     """Whatever display name a compliant writer (Python's own) puts beside the registered
     address, quoting or encoding it as needed, the sender is the registered address."""
@@ -187,6 +189,16 @@ def test_any_name_a_mail_program_writes_is_accepted(name):
     msg["From"] = Address(display_name=name, addr_spec=REG)
     msg["Subject"] = "report"
     msg.set_content("body")
-    address, shown, why = check_sender(msg.as_bytes())
+    raw = msg.as_bytes()
+    address, shown, why = check_sender(raw)
     assert why is None and address == REG
-    assert (shown or "") == " ".join("".join(ch for ch in name if ch.isprintable()).split())
+    expected = " ".join("".join(ch for ch in name if ch.isprintable()).split())
+    if (shown or "") != expected:
+        # CPython's folder can drop the space before a word it encodes on its own
+        # ("กก :" written as two encoded words "กก" + ":"): then the bytes no longer hold
+        # that space, and the name must be exactly what RFC 2047 decoding of them gives.
+        field = raw.split(b"\nSubject:")[0].decode("ascii").replace("\n ", " ")[len("From: "):]
+        phrase = field[: field.rindex("<")].strip()
+        written = str(email.header.make_header(email.header.decode_header(phrase)))
+        assert written.replace(" ", "") == expected.replace(" ", "")  # only spaces were lost
+        assert shown == " ".join(written.split())
