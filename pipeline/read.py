@@ -29,6 +29,7 @@ import schemas
 from schemas import SUBMISSION_SHEETS, ColumnSpec, SheetSpec
 
 from . import catalog
+from .cells import col_index, col_letter
 from .model import RawCell, RawSheet, RawWorkbook
 from .normalise import spec_columns
 from .safety import (
@@ -54,33 +55,6 @@ _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 
 # ---- small helpers ---------------------------------------------------------------------------
-def col_letter(index0: int) -> str:
-    """0 -> 'A', 25 -> 'Z', 26 -> 'AA'."""
-    if index0 < len(_LETTERS):
-        return _LETTERS[index0]
-    return _col_letter(index0)
-
-
-def _col_letter(index0: int) -> str:
-    letters = ""
-    n = index0 + 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-_LETTERS = [_col_letter(i) for i in range(702)]  # A..ZZ, the columns a report uses
-
-
-def col_index(letters: str) -> int:
-    """'A' -> 0, 'AA' -> 26."""
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ord(ch) - 64)
-    return n - 1
-
-
 def norm_label(text: Any) -> str:
     """Header/label text as compared: NFC, no zero-width, any whitespace as one space,
     casefolded. 'ชื่อหน่วยงาน\\nAgency name' == 'ชื่อหน่วยงาน  agency NAME'."""

@@ -10,6 +10,7 @@ reader needs; docs/limits.md lists the defaults and what each one protects again
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import zipfile
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import catalog
+from .cells import col_letter
 from .model import Problem
 
 MB = 1024 * 1024
@@ -252,7 +254,6 @@ def ods_scan(content_xml: bytes, max_cells: int = Limits.max_cells
     """Per sheet of an .ods content.xml: the used area (rows x columns up to the last
     filled cell, repeats expanded arithmetically, never in memory) and the formula
     cells (A1 -> (formula, has a saved value))."""
-    import html
 
     areas: dict[str, int] = {}
     formulas: dict[str, dict[str, tuple[str, bool]]] = {}
@@ -296,8 +297,6 @@ def ods_scan(content_xml: bytes, max_cells: int = Limits.max_cells
             max_col = max(max_col, col + n)
             formula = attrs.get(b"table:formula")
             if formula is not None and tag == b"table-cell":
-                from .read import col_letter
-
                 text = ods_formula_text(html.unescape(formula.decode("utf-8", "replace")))
                 cached = b"office:value-type" in attrs
                 # never more entries than a sheet may have cells (the area check refuses)
