@@ -404,8 +404,9 @@ class IsolatedReader:
     more in a fresh child, and a second death makes it poison (``deaths`` says how)."""
 
     def __init__(self, markers: Path, limits: ChildLimits | None = None,
-                 fork: bool = True) -> None:
+                 fork: bool = True, quarantine: bool = True) -> None:
         self.child = Child(markers, limits, fork=fork)
+        self.quarantine = quarantine  # False for `validate`: nothing is set aside there
 
     def read(self, path: Path, name: str, sha256: str = "",
              sheets: list[SheetSpec] = SUBMISSION_SHEETS,
@@ -419,7 +420,7 @@ class IsolatedReader:
             except ChildDied as died:
                 deaths.append(died.death)
         return dead_workbook(path, name, sha256 or file_sha256(path), deaths,
-                             poisoned=True), deaths
+                             poisoned=self.quarantine), deaths
 
     def close(self) -> None:
         self.child.stop()

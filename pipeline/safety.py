@@ -34,7 +34,12 @@ class Limits:
     ratio_min_size: int = 1 * MB  # small members may compress well without being bombs
     max_members: int = 2000  # zip members
     max_cells: int = 200_000  # per sheet: rows x columns of its used area
+    max_workbook_cells: int = 0  # all the sheets the reader parses, together (0: 5 x max_cells)
     max_seconds: float = 30.0  # wall clock per file, checked between reading steps
+
+    def __post_init__(self) -> None:
+        if self.max_workbook_cells <= 0:
+            object.__setattr__(self, "max_workbook_cells", 5 * self.max_cells)
 
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -144,6 +149,16 @@ def _inspect_zip(data: bytes, file: str, limits: Limits) -> Inspection:
     if len(infos) > limits.max_members:
         return Inspection("", [_problem("file.zip-bomb", file,
                                         detail=f"{len(infos)} members > {limits.max_members}")])
+    seen: set[str] = set()
+    for info in infos:
+        # the packaging standard (OPC, ISO/IEC 29500-2 8.2.3 / 8.3.4) says part names are
+        # unique, compared case-insensitively, and a reader shall not accept a package that
+        # repeats one: two readers could take different copies
+        key = info.filename.lower()
+        if key in seen:
+            return Inspection("", [_problem("file.malformed-package", file,
+                                            detail=f"{info.filename} ×2")])
+        seen.add(key)
     total = 0
     for info in infos:
         total += info.file_size

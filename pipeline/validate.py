@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import tempfile
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
@@ -48,6 +49,7 @@ from schemas.choices import FIXED_CHOICES
 
 from . import calendar as fcal
 from . import catalog
+from .isolate import IsolatedReader
 from .model import FileReport, Problem, RawWorkbook, SheetFrame, unique_problems
 from .plan import Plan, plan_fingerprint
 from .workspace import Workspace
@@ -985,11 +987,20 @@ def validate_files(paths: list[Path], plan_file: Path | None = None,
     year in the stamp (or cover); each plan is loaded once. An explicit ``plan_file``
     that does not load raises plan_load.PlanError (a usage error, not the sender's).
     """
-    from .plan_load import PlanError, load_plan
-    from .read import read_workbook
+    from .plan_load import load_plan
 
     display_names = display_names or {}
     fixed_plan = load_plan(Path(plan_file)) if plan_file is not None else None
+    with tempfile.TemporaryDirectory(prefix="edurollup-validate-") as markers, \
+            IsolatedReader(Path(markers), quarantine=False) as reader:  # in a limited child
+        return _validate_paths(paths, fixed_plan, workspace, display_names, reader)
+
+
+def _validate_paths(paths: list[Path], fixed_plan: Plan | None, workspace: Workspace | None,
+                    display_names: dict[Path, str], reader: IsolatedReader
+                    ) -> list[FileReport]:
+    from .plan_load import PlanError, load_plan
+
     cache: dict[int, Plan | None] = {}
     reports: list[FileReport | None] = []
     todo: list[tuple[int, RawWorkbook, Plan | None, int | None]] = []
@@ -997,7 +1008,7 @@ def validate_files(paths: list[Path], plan_file: Path | None = None,
         path = Path(path)
         name = display_names.get(path) or path.name
         try:
-            raw = read_workbook(path, display_name=name)
+            raw, _deaths = reader.read(path, name)
         except Exception as exc:  # noqa: BLE001 - the reader promises not to raise; be sure
             rep = FileReport(path=path, display_name=name, sha256=_sha256(path))
             rep.problems.append(catalog.problem("file.unreadable", file=name,
