@@ -360,12 +360,13 @@ class Child:
 def classify(exitcode: int | None, killed_by_us: bool, err_path: str,
              limits: ChildLimits) -> Death:
     """A dead child's exit status (and what it printed last) as a :class:`Death`."""
-    tail = ""
+    tail = ""  # what it printed: the first lines (an abort's reason, then a backtrace) + last
     with contextlib.suppress(OSError):
         with open(err_path, "rb") as fh:
+            head = fh.read(8192)
             fh.seek(0, 2)
-            fh.seek(max(0, fh.tell() - 4096))
-            tail = fh.read().decode("utf-8", "replace")
+            fh.seek(max(len(head), fh.tell() - 4096))
+            tail = (head + fh.read()).decode("utf-8", "replace")
     if killed_by_us:
         return Death(TIMEOUT, f"> {limits.wall_seconds:.0f} s")
     if exitcode == -signal.SIGXCPU:
@@ -380,7 +381,7 @@ def classify(exitcode: int | None, killed_by_us: bool, err_path: str,
         except ValueError:
             name = f"signal {-exitcode}"
         return Death(CRASHED, name)
-    last = tail.strip().splitlines()[-1][:200] if tail.strip() else ""
+    last = tail.strip().splitlines()[0][:200] if tail.strip() else ""
     return Death(CRASHED, f"exit {exitcode}" + (f": {last}" if last else ""))
 
 
