@@ -155,6 +155,33 @@ def run(workspace_dir: Path, send: bool, quiet: bool) -> None:
 
 
 @main.command()
+@click.argument("sha256", required=False)
+@workspace_option
+def release(sha256: str | None, workspace_dir: Path) -> None:
+    """Let the next run read again a file set aside as poison (it stopped the reader twice),
+    by its SHA-256 (or its first 12+ hex digits); without one, list the files set aside."""
+    from .lock import EXIT_LOCKED, LockBusy
+    from .run import release_poison
+
+    try:
+        rows = release_poison(Workspace.open(workspace_dir), sha256)
+    except LockBusy as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_LOCKED)
+    if sha256 is None:
+        for r in rows:
+            click.echo(f"{r['sha256']}  {r['last_code']}  {r['deaths']}  {r['quarantined_at']}")
+        click.echo(f"ไฟล์ที่ถูกกักไว้ {len(rows)} ไฟล์ / files set aside: {len(rows)}")
+        return
+    if not rows:
+        click.echo(f"ไม่พบไฟล์ที่ถูกกักไว้ตรงกับ {sha256} / no quarantined file matches {sha256}",
+                   err=True)
+        sys.exit(1)
+    click.echo(f"ปล่อยแล้ว จะอ่านใหม่ในรอบถัดไป / released, the next run reads it again: "
+               f"{rows[0]['sha256']}")
+
+
+@main.command()
 @click.option("--fy", "fiscal_year", type=click.IntRange(2500, 2700), required=True)
 @click.option("--quarter", type=click.IntRange(1, 4), required=True)
 @click.option("--json", "as_json", is_flag=True)

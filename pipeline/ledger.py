@@ -363,7 +363,7 @@ class Ledger:
                 "SELECT DISTINCT source_path FROM arrivals WHERE sha256 = ?", (sha,))]
             db.executemany("DELETE FROM inbox_items WHERE source_path = ?",
                            [(p,) for p in paths])
-            db.execute("DELETE FROM arrivals WHERE sha256 = ?", (sha,))
+            db.execute("UPDATE arrivals SET submission_id = NULL WHERE sha256 = ?", (sha,))
             sub = db.execute("SELECT id FROM submissions WHERE sha256 = ?", (sha,)).fetchone()
             if sub is not None:
                 sid = sub["id"]
@@ -371,6 +371,7 @@ class Ledger:
                               "indicator_results"):
                     db.execute(f"DELETE FROM {table} WHERE submission_id = ?", (sid,))
                 db.execute("DELETE FROM submissions WHERE id = ?", (sid,))
+            db.execute("DELETE FROM arrivals WHERE sha256 = ?", (sha,))
         self._seen = None
         return rows[0]
 

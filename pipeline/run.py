@@ -803,6 +803,23 @@ def poison_from_killed_runs(ws: Workspace, ledger: Any) -> dict[str, dict[str, A
     return {row["sha256"]: row for row in ledger.poison_list()}
 
 
+def release_poison(ws: Workspace, sha256: str | None) -> list[dict[str, Any]]:
+    """``edurollup release``: with a SHA-256 (or a unique prefix of 12+ hex digits), let
+    the next run collect and parse that quarantined file again; returns what was released
+    (empty when nothing matched). Without one, lists the quarantined files. Holds the run
+    lock, so a running night never sees the ledger change under it."""
+    from .ledger import Ledger
+
+    with run_lock(ws.lock_path), Ledger(ws.ledger_path) as ledger:
+        if not sha256:
+            return ledger.poison_list()
+        row = ledger.release_poison(sha256)
+    if row is not None:
+        log.info("released poison file %s (%d deaths, last %s)", row["sha256"], row["deaths"],
+                 row["last_code"])
+    return [row] if row is not None else []
+
+
 class _Workers:
     """Starts the worker processes (parallel.py) once the night holds enough new workbooks,
     while the run is still collecting, and hands them each later one: the workers read and
