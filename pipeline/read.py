@@ -118,6 +118,7 @@ _F_BODY = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)")
 _VALUE_TAG = re.compile(rb"<(?:v|is|f)[\s>/]")
 _VALUE_TAG_NS = re.compile(rb"<(?:\w+:)?(?:v|is|f)[\s>/]")
 _REF_PARTS = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,7})"')
+_FILLED_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*(?<!/)><(?:v|is)[\s>/]')
 _ROW_R = re.compile(rb'<(?:\w+:)?row\b[^>]*\br="([0-9]{1,7})"')
 _CELL_OPEN = re.compile(rb"<(?:\w+:)?c[\s>/]")
 _ATTR_RE = re.compile(r'([\w:]+)\s*=\s*"([^"]*)"')
@@ -236,6 +237,16 @@ def xlsx_used_cells(sheet_xml: bytes, stop_at: int | None = None) -> tuple[int, 
     ns = has_prefixed_cells(sheet_xml)
     if not ns and _CELL_WITHOUT_REF.search(sheet_xml):
         return _used_cells_without_refs(sheet_xml)
+    if not ns and not _F_START.search(sheet_xml):
+        # the usual spelling, no formulas: when every value tag directly follows its
+        # cell's start tag, one C-level pass finds every filled cell with its reference
+        refs = _FILLED_CELL.findall(sheet_xml)
+        if len(refs) == len(_VALUE_TAG.findall(sheet_xml)):
+            if not refs:
+                return 0, 0
+            rows_ = [int(r) for _c, r in refs]
+            cols_ = [col_index(c.decode()) for c in {c for c, _r in refs}]
+            return ((max(rows_) - min(rows_) + 1) * (max(cols_) - min(cols_) + 1), len(refs))
     pattern = _VALUE_TAG_NS if ns else _VALUE_TAG
     rows: list[int] = []
     cols: list[int] = []
@@ -448,7 +459,8 @@ class _Reader:
     def count(self, name: str, sheet: pc.CalamineSheet) -> None:
         """A sheet calamine parsed: within the per-sheet limit, and all sheets parsed
         within the workbook's (a thousand large sheets are refused, not all read)."""
-        area = sheet.total_height * sheet.total_width
+        # total_height/total_width are the last row/column index (0-based), the grid from A1
+        area = (sheet.total_height + 1) * (sheet.total_width + 1) if sheet.height else 0
         if area > self.limits.max_cells:
             self.fail("file.too-many-cells", detail=f"{name}: {area:,} > {self.limits.max_cells:,}")
         self.counted[name] = area
