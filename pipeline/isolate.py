@@ -25,6 +25,7 @@ bytes of a file cannot.
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import hashlib
 import itertools
 import multiprocessing
@@ -117,6 +118,7 @@ def enter_child(parent: int, marker: str, limits: ChildLimits) -> None:
     """Arm a fresh child: die with the parent, address-space limit, stderr to the marker's
     ``.err`` file (what an abort prints tells a memory death from a crash), marker file."""
     die_with_parent(parent)
+    faulthandler.disable()  # a fork keeps the parent's: its dumps would go to the parent's output
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory, limits.memory))
     with contextlib.suppress(ValueError, OSError):
@@ -197,9 +199,13 @@ def _misbehave(kind: str) -> None:
         os._exit(3)
 
 
-def _serve(conn: Any, parent: int, marker: str, limits: ChildLimits) -> None:
-    """The child's loop: (function, args) in, ("ok", result) or ("error", death) out."""
+def _serve(conn: Any, parent: int, marker: str, limits: ChildLimits,
+           init: Callable[..., Any] | None = None, init_args: tuple[Any, ...] = ()) -> None:
+    """The child's loop: (function, args) in, ("ok", result) or ("error", death) out;
+    ``init(*init_args)`` first, once armed (a worker's own start)."""
     enter_child(parent, marker, limits)
+    if init is not None:
+        init(*init_args)
     while True:
         try:
             task = conn.recv()
@@ -271,10 +277,12 @@ class Child:
     has one thread (small nights and ``validate``: no second of imports per child)."""
 
     def __init__(self, markers: Path, limits: ChildLimits | None = None,
-                 fork: bool = False) -> None:
+                 fork: bool = False, init: Callable[..., Any] | None = None,
+                 init_args: tuple[Any, ...] = ()) -> None:
         self.markers = Path(markers)
         self.limits = limits or ChildLimits.from_env()
         self.fork = fork
+        self.init, self.init_args = init, init_args
         self.proc: Any = None
         self.conn: Any = None
         self.marker = ""
@@ -286,7 +294,8 @@ class Child:
         parent_end, child_end = ctx.Pipe()
         self.marker = str(self.markers / f"{os.getpid()}-{next(_SERIAL)}")
         self.proc = ctx.Process(target=_serve, daemon=True,
-                                args=(child_end, os.getpid(), self.marker, self.limits))
+                                args=(child_end, os.getpid(), self.marker, self.limits,
+                                      self.init, self.init_args))
         self.proc.start()
         child_end.close()
         self.conn = parent_end

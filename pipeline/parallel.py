@@ -89,7 +89,17 @@ def workers_wanted(n_files: int) -> int:
     return min(wanted, 8)
 
 
-def _check(root: str, items: list[tuple[str, str, str]]
+def _init(root: str) -> None:
+    """A worker's own start, once ``isolate`` armed it (limits, dying with the run)."""
+    _STATE["ws"] = Workspace.open(Path(root))
+
+
+def _guard(parent: int) -> None:
+    """The feedback process's start: the children's limits, dying with the run."""
+    enter_feedback_process(parent)
+
+
+def _check(items: list[tuple[str, str, str]]
            ) -> list[tuple[str, Any, int | None, Any] | None]:
     """In a worker (an ``isolate.Child``): read and validate one chunk: (sha256, path,
     display name) -> (sha, report, year, the ledger rows of its accepted data or None).
@@ -100,7 +110,7 @@ def _check(root: str, items: list[tuple[str, str, str]]
         return out  # a plan does not load: the run will say so on its first file
     plans = _STATE.get("plans")
     if plans is None:
-        plans = _STATE["plans"] = Plans(Workspace.open(Path(root)))
+        plans = _STATE["plans"] = Plans(_STATE["ws"])
     todo: list[tuple[int, Any, Any, int | None]] = []
     for i, (sha, path, name) in enumerate(items):
         try:
@@ -168,7 +178,7 @@ class Prevalidator:
             markers = marker_dir(Workspace(Path(root)).state)
             limits = limits or ChildLimits.from_env()
             for i in range(workers):
-                child = Child(markers, limits)
+                child = Child(markers, limits, init=_init, init_args=(self.root,))
                 self.children.append(child)
                 thread = threading.Thread(target=self._feed, args=(child,), daemon=True,
                                           name=f"prevalidator-{i}")
@@ -227,7 +237,7 @@ class Prevalidator:
         try:
             while (chunk := self._take()) is not None:
                 try:
-                    out = child.call(_check, self.root, chunk)
+                    out = child.call(_check, chunk)
                 except ChildDied as died:
                     if self.closed:
                         break
@@ -346,7 +356,7 @@ class FeedbackWriter:
         self.pool: ProcessPoolExecutor | None = None
         try:
             ctx = multiprocessing.get_context("spawn")
-            self.pool = ProcessPoolExecutor(1, mp_context=ctx, initializer=enter_feedback_process,
+            self.pool = ProcessPoolExecutor(1, mp_context=ctx, initializer=_guard,
                                             initargs=(os.getpid(),))
             for _ in range(self.IN_FLIGHT):
                 self._give()

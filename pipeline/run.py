@@ -467,11 +467,11 @@ class NightlyRun:
         """Write the owed feedback workbooks now, or, for a big night, start the process
         that writes them beside the roll-ups (parallel.FeedbackWriter): finish with
         :meth:`finish_feedback`."""
-        from . import parallel
-
         owed = ledger.feedback_owed()
         if not owed:
-            return None
+            return None  # an idle night imports nothing of the readers
+        from . import parallel
+
         if parallel.feedback_process_wanted(len(owed)):
             return parallel.FeedbackWriter(self.ws.root, owed)
         self._feedback_done(ledger, ((o, parallel.attempt(self._write_owed, o)) for o in owed))
@@ -784,12 +784,13 @@ def poison_from_killed_runs(ws: Workspace, ledger: Any) -> dict[str, dict[str, A
     unfinished: a reader child's marker in ``state/parsing/`` that still names a file
     (children die with the run, so only a killed run leaves one) is a death of that
     file, unless it was recorded since. Markers are removed once counted."""
-    from .isolate import read_marker
-
     folder = ws.state / "parsing"
     deaths: list[tuple[str, str, str]] = []
-    if folder.is_dir():
-        for marker in sorted(folder.iterdir()):
+    markers = sorted(folder.iterdir()) if folder.is_dir() else []
+    if markers:  # rare: only then the reader's modules (an idle night stays near-instant)
+        from .isolate import read_marker
+
+        for marker in markers:
             if not marker.name.endswith(".err"):
                 key, _started = read_marker(marker)
                 if len(key) == 64 and ledger.find_submission(key) is None:
