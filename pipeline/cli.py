@@ -85,7 +85,7 @@ def template(fiscal_year: int, quarter: int, agency_codes: tuple[str, ...], all_
              out_dir: Path, plan_file: Path | None, workspace_dir: Path) -> None:
     """Write one pre-filled report template per agency."""
     from .plan_load import PlanError, load_plan
-    from .templates import write_templates
+    from .templates import issue_key, write_templates
 
     if bool(agency_codes) == all_agencies:
         raise click.UsageError("give --agency CODE or --all / ระบุ --agency หรือ --all")
@@ -101,7 +101,9 @@ def template(fiscal_year: int, quarter: int, agency_codes: tuple[str, ...], all_
     if unknown:
         raise click.UsageError(f"unknown agency / ไม่พบหน่วยงาน: {', '.join(unknown)}")
     codes = list(plan_obj.agencies) if all_agencies else list(agency_codes)
-    paths = write_templates(plan_obj, quarter, codes, out_dir)
+    ws = Workspace.open(workspace_dir)
+    key = issue_key(ws.state) if ws.state.is_dir() else None  # stamps keyed in a workspace
+    paths = write_templates(plan_obj, quarter, codes, out_dir, key)
     click.echo(f"เขียนแบบรายงาน {len(paths)} ไฟล์ / wrote {len(paths)} templates to {out_dir}")
 
 

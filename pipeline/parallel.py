@@ -62,6 +62,7 @@ from .isolate import (
 from .ledger import data_rows_from_lists
 from .plans import PlanBroken, Plans, fiscal_year_of
 from .read import read_workbook
+from .templates import stamp_key
 from .validate import validate_workbooks
 from .workspace import Workspace
 
@@ -91,7 +92,8 @@ def workers_wanted(n_files: int) -> int:
 
 def _init(root: str) -> None:
     """A worker's own start, once ``isolate`` armed it (limits, dying with the run)."""
-    _STATE["ws"] = Workspace.open(Path(root))
+    _STATE["ws"] = ws = Workspace.open(Path(root))
+    _STATE["stamp_key"] = stamp_key(ws.state)
 
 
 def _guard(parent: int) -> None:
@@ -126,7 +128,8 @@ def _check(items: list[tuple[str, str, str]]
             continue
     idle()
     try:  # clean data as plain lists: the ledger rows are built from them, no frames
-        reports = validate_workbooks([(raw, plan) for _i, raw, plan, _y in todo], frames=False)
+        reports = validate_workbooks([(raw, plan) for _i, raw, plan, _y in todo], frames=False,
+                                     stamp_key=_STATE.get("stamp_key"))
     except Exception:  # noqa: BLE001
         return out
     for (i, _raw, _plan, year), report in zip(todo, reports, strict=True):

@@ -286,6 +286,7 @@ class NightlyRun:
         self.pre: Any = None  # parallel.Prevalidator when the night is big enough
         self.solo: Any = None  # isolate.IsolatedReader: this run's own reader child
         self.poison: dict[str, dict[str, Any]] = {}  # sha -> quarantine row (Ledger.poison_list)
+        self._memo: dict[str, Any] = {}
 
     # -- 2. collect + 3. archive
     def collect(self, ledger: Any, archived: Any = None) -> list[Any]:
@@ -378,7 +379,15 @@ class NightlyRun:
         raw, deaths = self.reader().read(path, name, sha)
         self.note_deaths(ledger, sha, deaths)  # two deaths: raw says poison already
         plan = self.plans.get(_fiscal_year_of(raw, self.plans))
-        return validate_workbook(raw, plan), plan, None
+        return validate_workbook(raw, plan, self.stamp_key()), plan, None
+
+    def stamp_key(self) -> bytes | None:
+        """The workspace's key for template stamps (``templates.stamp_key``), read once."""
+        if "stamp_key" not in self._memo:
+            from .templates import stamp_key
+
+            self._memo["stamp_key"] = stamp_key(self.ws.state)
+        return self._memo["stamp_key"]
 
     def reader(self) -> Any:
         """The run's own reader child (started on first use, reused, replaced if it dies)."""
