@@ -731,4 +731,12 @@ def read_workbook(path: Path, display_name: str | None = None,
     except Exception as exc:  # noqa: BLE001 - a bad file must never stop the nightly run
         wb.problems.append(catalog.problem(
             "file.unreadable", file=name, detail=f"{type(exc).__name__}: {exc}"[:300]))
+    except BaseException as exc:
+        # a Rust panic inside calamine reaches Python as pyo3's PanicException, which
+        # derives from BaseException (so `except Exception` lets it through)
+        if type(exc).__name__ != "PanicException":
+            raise
+        wb.sheets = {}
+        wb.problems.append(catalog.problem(
+            "file.reader-crashed", file=name, detail=f"PanicException: {exc}"[:300]))
     return wb
