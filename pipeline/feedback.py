@@ -456,6 +456,12 @@ def write_feedback(report: FileReport, out_dir: Path) -> Path:
     return target
 
 
+def write_owed_later(root: Path | str, owed: FeedbackOwed) -> None:
+    """:func:`write_owed` without an fsync (the run syncs once per batch), as a task a
+    reader child runs (looked up here at call time, in the child)."""
+    write_owed(root, owed, durable=False)
+
+
 def write_owed(root: Path | str, owed: FeedbackOwed, durable: bool = True,
                plain: bool = False) -> Path:
     """Make one feedback workbook the ledger says is owed (``Ledger.feedback_owed``) from

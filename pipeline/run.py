@@ -496,12 +496,12 @@ class NightlyRun:
         """One owed feedback workbook, made in the run's reader child (it parses the
         sender's file again); if the child dies on it, the copy is the problems sheet
         alone, made here without opening the file."""
-        from .feedback import write_owed
+        from .feedback import write_owed, write_owed_later
         from .isolate import ChildDied, guarded
 
-        try:
-            self.reader().child.call(guarded, write_owed, owed.source, owed.display_name,
-                                     self.ws.root, owed, False)  # synced in _feedback_done
+        try:  # synced in _feedback_done
+            self.reader().child.call(guarded, write_owed_later, owed.source, owed.display_name,
+                                     self.ws.root, owed)
         except ChildDied as died:
             log.warning("feedback copy of %s killed its child (%s): problems sheet only",
                         owed.source, died.death.code)
