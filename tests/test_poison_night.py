@@ -1,7 +1,7 @@
 """One bad file never stops a night, and never stops the next one.
 
 A night with files that kill their reader (through the test-only hook
-EDUROLLUP_CHILD_FAULT: an abort and a pyo3-style panic in the child) among good ones exits
+EDUROLLUP_CHILD_FAULT: an abort, a pyo3-style panic and a hang in the child) among good ones exits
 0, decides every file, writes the roll-ups, and records the killers as poison; the same
 night with worker processes records exactly the same. A file that was being parsed when
 two runs were killed (kill -9 of the real process) is quarantined by its SHA-256 and not
@@ -30,7 +30,7 @@ def _with_killers(plan) -> dict[str, bytes]:
     """The night's files, two resubmissions renamed so that the hook kills their reader."""
     files = _inbox_files(plan)
     resent = sorted(n for n in files if "แก้ไข" in n)
-    for name, kind in zip(resent[:2], ("abort", "panic"), strict=True):
+    for name, kind in zip(resent[:3], ("abort", "panic", "hang"), strict=True):
         files[name.replace(".xlsx", f"-{kind}-boom.xlsx")] = files.pop(name)
     return files
 
@@ -47,7 +47,9 @@ def _rows(ws: Workspace, sql: str) -> list[tuple]:
 def test_a_night_with_reader_killers_decides_every_file(tmp_path, small_plan, monkeypatch):
     files = _with_killers(small_plan)
     killers = {n: hashlib.sha256(b).hexdigest() for n, b in files.items() if "-boom" in n}
-    monkeypatch.setenv("EDUROLLUP_CHILD_FAULT", "abort:abort-boom,panic:panic-boom")
+    monkeypatch.setenv("EDUROLLUP_CHILD_FAULT",
+                       "abort:abort-boom,panic:panic-boom,hang:hang-boom")
+    monkeypatch.setenv("EDUROLLUP_CHILD_SECONDS", "2")  # a hung reader is killed after 3 s
     monkeypatch.setattr(parallel, "MIN_FILES", 2)  # workers even for this small night
 
     monkeypatch.setenv("EDUROLLUP_WORKERS", "2")
@@ -65,14 +67,17 @@ def test_a_night_with_reader_killers_decides_every_file(tmp_path, small_plan, mo
     for name, code, _sheet, _cell in alone["problems"]:
         codes.setdefault(name, []).append(code)
     for name in killers:
-        assert codes[name] == ["file.poison-quarantined", "file.reader-crashed"], codes[name]
+        death = "file.timeout" if "hang" in name else "file.reader-crashed"
+        assert codes[name] == sorted(["file.poison-quarantined", death]), codes[name]
     assert sum(1 for s in statuses.values() if s in ("accepted", "superseded")) \
         == len(files) - len(killers) - 1  # the one flawed file is rejected as before
     # the roll-ups are written, and the killers were quarantined by their SHA-256
     assert list((ws.outbox / "2568" / "Q1").glob("rollup-2568-Q1.xlsx"))
     quarantined = _rows(ws, "SELECT sha256, deaths, last_code FROM parse_deaths "
                             "WHERE quarantined_at IS NOT NULL ORDER BY sha256")
-    assert quarantined == sorted((sha, 2, "file.reader-crashed") for sha in killers.values())
+    assert quarantined == sorted(
+        (sha, 2, "file.timeout" if "hang" in name else "file.reader-crashed")
+        for name, sha in killers.items())
     # their feedback workbooks exist (the problems sheet: the file is not opened again)
     feedback = {p.name for p in ws.feedback_dir.glob("*.xlsx")}
     for name, sha in killers.items():
