@@ -76,7 +76,7 @@ WORKER_STEPS: dict[str, list[tuple[str, str]]] = {
     "read: prescan": [("pipeline.read", "_Reader.prescan_xlsx")],
     "normalise": [("pipeline.normalise", "normalise_workbook")],
     "validate": [("pipeline.validate", "validate_workbooks")],
-    "plan": [("pipeline.run", "_fiscal_year_of"), ("pipeline.run", "Plans.get")],
+    "plan": [("pipeline.plans", "fiscal_year_of"), ("pipeline.plans", "Plans.get")],
     "ledger": [("pipeline.ledger", "data_rows_from_lists")],  # the accepted data's rows
 }
 FEEDBACK_STEPS: dict[str, list[tuple[str, str]]] = {

@@ -59,7 +59,32 @@ _KINDS: list[Kind] = [
          "ลบข้อมูลที่ไม่เกี่ยวข้องออกจากแบบรายงาน", "Remove unrelated data from the template."),
     Kind("file.timeout", "error", "Reading took too long",
          "อ่านไฟล์นานเกินกำหนด ({detail})", "Reading the file took too long ({detail})",
-         "บันทึกแบบรายงานใหม่ให้มีเฉพาะข้อมูลที่ต้องรายงาน", "Save the template with only the report data."),
+         "เปิดไฟล์ใน Excel หรือ LibreOffice แล้วบันทึกใหม่เป็น .xlsx ให้มีเฉพาะข้อมูลที่ต้องรายงาน แล้วส่งอีกครั้ง",
+         "Open the file in Excel or LibreOffice, save it again as .xlsx with only the report "
+         "data, and resend it."),
+    Kind("file.reader-crashed", "error", "The reader crashed on this file",
+         "โปรแกรมอ่านไฟล์หยุดทำงานขณะอ่านไฟล์นี้ ไฟล์อาจเสียหาย ({detail})",
+         "The file reader crashed on this file; the file is probably damaged ({detail})",
+         "เปิดไฟล์ใน Excel หรือ LibreOffice แล้วบันทึกใหม่เป็น .xlsx แล้วส่งอีกครั้ง",
+         "Open the file in Excel or LibreOffice, save it again as .xlsx and resend it."),
+    Kind("file.reader-memory", "error", "Reading needed too much memory",
+         "การอ่านไฟล์นี้ใช้หน่วยความจำเกินกำหนด ({detail})",
+         "Reading this file needed more memory than allowed ({detail})",
+         "เปิดไฟล์ใน Excel หรือ LibreOffice แล้วบันทึกใหม่เป็น .xlsx แล้วส่งอีกครั้ง",
+         "Open the file in Excel or LibreOffice, save it again as .xlsx and resend it."),
+    Kind("file.poison-quarantined", "error", "File set aside: it stopped the reader twice",
+         "ไฟล์นี้ทำให้โปรแกรมอ่านหยุดทำงานซ้ำ จึงถูกกักไว้และจะไม่อ่านอีกโดยอัตโนมัติ "
+         "(SHA-256 {detail})",
+         "This file stopped the reader twice; it is set aside and will not be read again "
+         "automatically (SHA-256 {detail})",
+         "เปิดไฟล์ใน Excel หรือ LibreOffice แล้วบันทึกใหม่เป็น .xlsx แล้วส่งอีกครั้ง "
+         "(เจ้าหน้าที่ปล่อยไฟล์เดิมได้ด้วย `edurollup release`)",
+         "Open the file in Excel or LibreOffice, save it again as .xlsx and resend it "
+         "(the office can release the original with `edurollup release`)."),
+    Kind("file.malformed-package", "error", "Damaged workbook package",
+         "โครงสร้างไฟล์ผิดรูปแบบ ({detail})", "The workbook package is malformed ({detail})",
+         "เปิดไฟล์ใน Excel หรือ LibreOffice แล้วบันทึกใหม่เป็น .xlsx แล้วส่งอีกครั้ง",
+         "Open the file in Excel or LibreOffice, save it again as .xlsx and resend it."),
     Kind("file.macros", "warning", "Macros ignored",
          "ไฟล์มีมาโคร ระบบอ่านเฉพาะข้อมูลและไม่เรียกใช้มาโคร",
          "The file contains macros; only the data was read, macros were never run",

@@ -104,7 +104,7 @@ def template(fiscal_year: int, quarter: int, agency_codes: tuple[str, ...], all_
              out_dir: Path, plan_file: Path | None, workspace_dir: Path) -> None:
     """Write one pre-filled report template per agency."""
     from .plan_load import PlanError, load_plan
-    from .templates import write_templates
+    from .templates import issue_key, write_templates
     from .web.links import public_links
     from .workspace import is_workspace
 
@@ -128,13 +128,15 @@ def template(fiscal_year: int, quarter: int, agency_codes: tuple[str, ...], all_
     if unknown:
         raise click.UsageError(f"ไม่พบหน่วยงานในแผน / unknown agency: {', '.join(unknown)}")
     codes = list(plan_obj.agencies) if all_agencies else list(agency_codes)
-    links = (public_links(open_workspace(workspace_dir), plan_obj)
-             if plan_file is None or is_workspace(workspace_dir.resolve()) else {})
+    in_workspace = plan_file is None or is_workspace(workspace_dir.resolve())
+    ws = open_workspace(workspace_dir) if in_workspace else None
+    links = public_links(ws, plan_obj) if ws else {}
+    key = issue_key(ws.state) if ws and ws.state.is_dir() else None  # stamps keyed
     paths: list[Path] = []
     with progress(len(codes), "เขียนแบบรายงาน (writing templates)") as bar:
         for start in range(0, len(codes), 8):
             chunk = codes[start:start + 8]
-            paths += write_templates(plan_obj, quarter, chunk, out_dir, links)
+            paths += write_templates(plan_obj, quarter, chunk, out_dir, links, key)
             bar.update(len(chunk))
     click.echo(f"เขียนแบบรายงาน {len(paths)} ไฟล์ / wrote {len(paths)} templates to {out_dir}")
 
@@ -202,6 +204,33 @@ def run(workspace_dir: Path, send: bool, quiet: bool) -> None:
 
     code = run_nightly(open_workspace(workspace_dir), send=send, quiet=quiet)
     sys.exit(code)
+
+
+@main.command()
+@click.argument("sha256", required=False)
+@workspace_option
+def release(sha256: str | None, workspace_dir: Path) -> None:
+    """Let the next run read again a file set aside as poison (it stopped the reader twice),
+    by its SHA-256 (or its first 12+ hex digits); without one, list the files set aside."""
+    from .lock import EXIT_LOCKED, LockBusy
+    from .run import release_poison
+
+    try:
+        rows = release_poison(open_workspace(workspace_dir), sha256)
+    except LockBusy as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_LOCKED)
+    if sha256 is None:
+        for r in rows:
+            click.echo(f"{r['sha256']}  {r['last_code']}  {r['deaths']}  {r['quarantined_at']}")
+        click.echo(f"ไฟล์ที่ถูกกักไว้ {len(rows)} ไฟล์ / files set aside: {len(rows)}")
+        return
+    if not rows:
+        click.echo(f"ไม่พบไฟล์ที่ถูกกักไว้ตรงกับ {sha256} / no quarantined file matches {sha256}",
+                   err=True)
+        sys.exit(1)
+    click.echo(f"ปล่อยแล้ว จะอ่านใหม่ในรอบถัดไป / released, the next run reads it again: "
+               f"{rows[0]['sha256']}")
 
 
 @main.command()

@@ -82,14 +82,18 @@ def _load_copy(report: FileReport, data: bytes | None = None) -> Workbook:
     """The sender's workbook as openpyxl sees it, or rebuilt from values for other formats;
     ``data``: the file's bytes when the caller has read them already."""
     if _refused(report):  # never parse a file the reader refused (bombs, hostile XML...)
-        wb = Workbook()
-        wb.remove(wb.active)
-        return wb
+        return _empty_workbook()
     if report.format in ("xlsx", "xlsm"):
         wb = _open_xlsx(report, Path(report.path).read_bytes() if data is None else data)
         if wb is not None:
             return wb
     return _rebuild(report)
+
+
+def _empty_workbook() -> Workbook:
+    wb = Workbook()
+    wb.remove(wb.active)
+    return wb
 
 
 def _open_xlsx(report: FileReport, data: bytes) -> Workbook | None:
@@ -452,7 +456,14 @@ def write_feedback(report: FileReport, out_dir: Path) -> Path:
     return target
 
 
-def write_owed(root: Path | str, owed: FeedbackOwed, durable: bool = True) -> Path:
+def write_owed_later(root: Path | str, owed: FeedbackOwed) -> None:
+    """:func:`write_owed` without an fsync (the run syncs once per batch), as a task a
+    reader child runs (looked up here at call time, in the child)."""
+    write_owed(root, owed, durable=False)
+
+
+def write_owed(root: Path | str, owed: FeedbackOwed, durable: bool = True,
+               plain: bool = False) -> Path:
     """Make one feedback workbook the ledger says is owed (``Ledger.feedback_owed``) from
     the archived original, and write it into the workspace at ``root`` atomically (unchanged
     bytes are not rewritten). A top-level function: the run's feedback process calls it.
@@ -460,12 +471,17 @@ def write_owed(root: Path | str, owed: FeedbackOwed, durable: bool = True) -> Pa
     ``durable=False``: no fsync of the file and its folder; the run syncs the filesystem
     once before it strikes a batch off the ledger (``NightlyRun._feedback_done``), as the
     archive does for originals. Until then the workbook is still owed, so a crash before
-    the sync means it is made again, never that the ledger calls a lost file written."""
+    the sync means it is made again, never that the ledger calls a lost file written.
+
+    ``plain=True``: the problems sheet alone, without opening the sender's file (what the
+    run writes when making the annotated copy killed its child, see isolate.py)."""
     from .workspace import Workspace
 
     ws = Workspace(Path(root))
     report = FileReport(path=ws.root / owed.source, display_name=owed.display_name,
                         sha256="", format=owed.format, problems=owed.problems)
     target = ws.outbox / owed.target
-    write_bytes_atomic(target, feedback_bytes(report), durable=durable)
+    data = _save(_annotate(_empty_workbook(), report), {}) if plain else None
+    write_bytes_atomic(target, data if data is not None else feedback_bytes(report),
+                       durable=durable)
     return target

@@ -303,6 +303,78 @@ class Ledger:
             db.executemany("DELETE FROM feedback_owed WHERE submission_id = ?",
                            [(i,) for i in submission_ids])
 
+    # ---- parse deaths and the poison quarantine (docs/operations.md) -----------------------------
+    POISON_DEATHS = 2  # deaths (of a reader child, or of a run parsing it) that quarantine a file
+
+    def note_parse_deaths(self, deaths: list[tuple[str, str, str]]) -> list[str]:
+        """Record deaths ``(sha256, code, detail)`` in one transaction; returns the SHA-256s
+        that reached ``POISON_DEATHS`` with them and are now quarantined."""
+        if not deaths:
+            return []
+        now = now_utc()
+        newly: list[str] = []
+        with self.transaction() as db:
+            for sha, code, detail in deaths:
+                db.execute(
+                    "INSERT INTO parse_deaths (sha256, deaths, last_code, last_detail, last_at) "
+                    "VALUES (?, 1, ?, ?, ?) ON CONFLICT (sha256) DO UPDATE SET "
+                    "deaths = deaths + 1, last_code = excluded.last_code, "
+                    "last_detail = excluded.last_detail, last_at = excluded.last_at",
+                    (sha, code, detail[:300], now))
+                row = db.execute("SELECT deaths, quarantined_at FROM parse_deaths "
+                                 "WHERE sha256 = ?", (sha,)).fetchone()
+                if row["deaths"] >= self.POISON_DEATHS and row["quarantined_at"] is None:
+                    db.execute("UPDATE parse_deaths SET quarantined_at = ? WHERE sha256 = ?",
+                               (now, sha))
+                    newly.append(sha)
+        return newly
+
+    def poisoned(self, sha256: str) -> dict[str, Any] | None:
+        """The quarantine row of a file that must not be parsed again, or None."""
+        row = self.db.execute("SELECT * FROM parse_deaths WHERE sha256 = ? "
+                              "AND quarantined_at IS NOT NULL", (sha256,)).fetchone()
+        return dict(row) if row else None
+
+    def poison_list(self) -> list[dict[str, Any]]:
+        """Every file quarantined as poison (newest first)."""
+        return self._rows("SELECT * FROM parse_deaths WHERE quarantined_at IS NOT NULL "
+                          "ORDER BY quarantined_at DESC, sha256")
+
+    def release_poison(self, sha256: str) -> dict[str, Any] | None:
+        """Release a quarantined file (by its SHA-256 or a unique prefix of at least 12
+        hex digits): its deaths are forgotten, and what its quarantine recorded (the
+        rejected submission, its arrivals, their inbox marks) is removed, so that the next
+        run collects and parses the file again. Returns the row released, or None when
+        nothing matched."""
+        prefix = sha256.strip().lower()
+        if len(prefix) < 12:
+            return None
+        rows = self._rows("SELECT * FROM parse_deaths WHERE sha256 LIKE ? "
+                          "AND quarantined_at IS NOT NULL", (prefix + "%",))
+        if len(rows) != 1:
+            return None
+        sha = rows[0]["sha256"]
+        with self.transaction() as db:
+            db.execute("UPDATE parse_deaths SET deaths = 0, quarantined_at = NULL, "
+                       "released_at = ? WHERE sha256 = ?", (now_utc(), sha))
+            # the arrivals are forgotten and their inbox items unmarked: the next run
+            # collects the file again from the inbox and parses it (still in a child)
+            paths = [r[0] for r in db.execute(
+                "SELECT DISTINCT source_path FROM arrivals WHERE sha256 = ?", (sha,))]
+            db.executemany("DELETE FROM inbox_items WHERE source_path = ?",
+                           [(p,) for p in paths])
+            db.execute("UPDATE arrivals SET submission_id = NULL WHERE sha256 = ?", (sha,))
+            sub = db.execute("SELECT id FROM submissions WHERE sha256 = ?", (sha,)).fetchone()
+            if sub is not None:
+                sid = sub["id"]
+                for table in ("problems", "feedback_owed", "cover", "budget_lines",
+                              "indicator_results"):
+                    db.execute(f"DELETE FROM {table} WHERE submission_id = ?", (sid,))
+                db.execute("DELETE FROM submissions WHERE id = ?", (sid,))
+            db.execute("DELETE FROM arrivals WHERE sha256 = ?", (sha,))
+        self._seen = None
+        return rows[0]
+
     # ---- arrivals and submissions ----------------------------------------------------------------
     def find_submission(self, sha256: str) -> dict[str, Any] | None:
         """The submission recorded for these exact bytes, or None (then it is new)."""

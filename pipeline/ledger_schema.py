@@ -163,3 +163,21 @@ MIGRATIONS.append(
     );
     """
 )
+
+MIGRATIONS.append(
+    # 4: parse deaths and the poison quarantine. A file whose parse killed a reader child, or
+    # was being parsed when a run died (a marker left in state/parsing/), gets a row here; at
+    # two deaths it is quarantined by its SHA-256 and never parsed again automatically, until
+    # the office releases it (`edurollup release SHA256`).
+    """
+    CREATE TABLE parse_deaths (
+        sha256         TEXT PRIMARY KEY,
+        deaths         INTEGER NOT NULL DEFAULT 0,  -- child deaths + runs that died parsing it
+        last_code      TEXT NOT NULL,   -- file.reader-crashed | file.reader-memory | file.timeout
+        last_detail    TEXT NOT NULL,
+        last_at        TEXT NOT NULL,
+        quarantined_at TEXT,            -- set at the second death; NULL again once released
+        released_at    TEXT
+    );
+    """
+)

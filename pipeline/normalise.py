@@ -150,7 +150,8 @@ def to_decimal(value: Any, *, allow_percent: bool = False) -> Decimal | None:
             raise Bad("value.not-a-number")
         return Decimal(repr(value))
     if isinstance(value, (date, datetime, timedelta)):
-        raise Bad("value.not-a-number")
+        value = excel_serial(value)  # a number shown with a date or time format
+        return Decimal(value) if isinstance(value, int) else Decimal(repr(value))
     s = clean_text(value)
     if s is None:
         return None
@@ -179,6 +180,28 @@ def to_decimal(value: Any, *, allow_percent: bool = False) -> Decimal | None:
     except InvalidOperation as exc:
         raise Bad("value.not-a-number") from exc
     return -d if negative else d
+
+
+def excel_serial(value: date | datetime | timedelta) -> int | float:
+    """The number a cell holds when it shows as a date, time or duration (Excel's 1900
+    date system): how a number cell is judged by its value whatever its format. The
+    reader gives such a number as a date only while it is a valid date (up to 9999-12-31,
+    serial 2,958,465) and as the number beyond: 100,000 and 5,000,000 baht formatted as
+    dates must be read alike."""
+    if isinstance(value, timedelta):
+        days = value.total_seconds() / 86400
+    elif isinstance(value, datetime):
+        day = value.date()
+        days = (_serial_day(day) + (value - datetime.combine(day, datetime.min.time()))
+                .total_seconds() / 86400)
+    else:
+        days = _serial_day(value)
+    return int(days) if float(days).is_integer() else days
+
+
+def _serial_day(day: date) -> int:
+    # serials 1-59 are 1900-01-01..02-28; Excel counts a 29 Feb 1900 that never was (60)
+    return (day - (EXCEL_EPOCH if day >= date(1900, 3, 1) else date(1899, 12, 31))).days
 
 
 MAX_SATANG = 10**16 - 1  # 99,999,999,999,999.99 baht: far above any budget, fits Int64

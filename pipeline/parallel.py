@@ -36,9 +36,9 @@ spawning costs ~1-2 s.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
-import signal
 import threading
 from collections import deque
 from collections.abc import Iterable
@@ -46,6 +46,25 @@ from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+from .feedback import write_owed
+from .isolate import (
+    POISON_AFTER,
+    Child,
+    ChildDied,
+    ChildLimits,
+    Death,
+    begin,
+    enter_feedback_process,
+    idle,
+    marker_dir,
+)
+from .ledger import data_rows_from_lists
+from .plans import PlanBroken, Plans, fiscal_year_of
+from .read import read_workbook
+from .templates import stamp_key
+from .validate import validate_workbooks
+from .workspace import Workspace
 
 MIN_FILES = 64
 CHUNK = 32  # files per task: big enough to batch pandera (~40 % less per file), small enough to spread
@@ -71,38 +90,23 @@ def workers_wanted(n_files: int) -> int:
     return min(wanted, 8)
 
 
-def _die_with_parent() -> None:
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+def _init(root: str) -> None:
+    """A worker's own start, once ``isolate`` armed it (limits, dying with the run)."""
+    _STATE["ws"] = ws = Workspace.open(Path(root))
+    _STATE["stamp_key"] = stamp_key(ws.state)
 
 
 def _guard(parent: int) -> None:
-    """A spawned process dies with the run (and exits if the run died before it armed)."""
-    _die_with_parent()
-    if os.getppid() != parent:  # the run died before we armed the signal
-        os._exit(1)
+    """The feedback process's start: the children's limits, dying with the run."""
+    enter_feedback_process(parent)
 
 
-def _init(root: str, parent: int) -> None:
-    _guard(parent)
-    from .workspace import Workspace
-
-    _STATE["ws"] = Workspace.open(Path(root))
-
-
-def _check(items: list[tuple[str, str, str]]) -> list[tuple[str, Any, int | None, Any] | None]:
-    """Read and validate one chunk: (sha256, path, display name) -> (sha, report, year,
-    the ledger rows of its accepted data or None)."""
-    from .ledger import data_rows_from_lists
-    from .read import read_workbook
-    from .run import PlanBroken, Plans, _fiscal_year_of
-    from .validate import validate_workbooks
-
+def _check(items: list[tuple[str, str, str]]
+           ) -> list[tuple[str, Any, int | None, Any] | None]:
+    """In a worker (an ``isolate.Child``): read and validate one chunk: (sha256, path,
+    display name) -> (sha, report, year, the ledger rows of its accepted data or None).
+    Each file is marked before it is read (``isolate.begin``: its CPU limit starts then,
+    and the parent knows which file it was on if the worker dies)."""
     out: list[tuple[str, Any, int | None, Any] | None] = [None] * len(items)
     if _STATE.get("broken"):
         return out  # a plan does not load: the run will say so on its first file
@@ -110,18 +114,22 @@ def _check(items: list[tuple[str, str, str]]) -> list[tuple[str, Any, int | None
     if plans is None:
         plans = _STATE["plans"] = Plans(_STATE["ws"])
     todo: list[tuple[int, Any, Any, int | None]] = []
-    for i, (_sha, path, name) in enumerate(items):
+    for i, (sha, path, name) in enumerate(items):
         try:
+            begin(sha, name)
             raw = read_workbook(Path(path), display_name=name)
-            year = _fiscal_year_of(raw, plans)
+            idle()
+            year = fiscal_year_of(raw, plans)
             todo.append((i, raw, plans.get(year), year))
         except PlanBroken:  # do not reload a broken plan for every file
             _STATE["broken"] = True
             return out
         except Exception:  # noqa: BLE001 - the run redoes this file itself
             continue
+    idle()
     try:  # clean data as plain lists: the ledger rows are built from them, no frames
-        reports = validate_workbooks([(raw, plan) for _i, raw, plan, _y in todo], frames=False)
+        reports = validate_workbooks([(raw, plan) for _i, raw, plan, _y in todo], frames=False,
+                                     stamp_key=_STATE.get("stamp_key"))
     except Exception:  # noqa: BLE001
         return out
     for (i, _raw, _plan, year), report in zip(todo, reports, strict=True):
@@ -136,33 +144,59 @@ def _check(items: list[tuple[str, str, str]]) -> list[tuple[str, Any, int | None
     return out
 
 
+Item = tuple[str, str, str]  # (sha256, archived path, display name)
+
+
 class Prevalidator:
     """Reports for upcoming workbooks, computed by worker processes in arrival order.
 
-    ``get(sha)`` blocks until that file's chunk is done; None means "do it yourself".
-    ``files``: (sha256, archived path, display name)."""
+    ``get(sha)`` blocks until that file is done: (report, year, rows, deaths), where a
+    file that killed its worker twice has no report and its two deaths; None means "do it
+    yourself". ``files``: (sha256, archived path, display name).
+
+    Each worker is an ``isolate.Child`` (address-space and per-file CPU limits, a
+    wall-clock watch) fed by one thread of this process. When a worker dies, the thread
+    starts a new one, puts the other files of the chunk back at the head of the queue,
+    and gives the file it died on one more try alone in a fresh worker; a second death
+    makes that file's result its deaths. Every file gets exactly one result."""
 
     def __init__(self, root: Path, files: Iterable[tuple[str, Path | str, str]],
-                 workers: int) -> None:
+                 workers: int, limits: ChildLimits | None = None) -> None:
+        self.root = str(root)
         self.seen: set[str] = set()
-        self.pending: list[tuple[str, str, str]] = []  # the next chunk, not yet full
-        self.chunks: list[list[tuple[str, str, str]]] = []
+        self.pending: list[Item] = []  # the next chunk, not yet full
+        self.chunks: list[list[Item]] = []
         self.where: dict[str, int] = {}
-        self.futures: dict[int, Future[Any]] = {}
-        self.results: dict[str, tuple[Any, int | None, Any]] = {}
-        self.next = 0  # the next chunk to submit
+        self.results: dict[str, tuple[Any, int | None, Any, list[Death]] | None] = {}
+        self.deaths: dict[str, list[Death]] = {}
+        self.again: deque[list[Item]] = deque()  # files put back after a worker died
+        self.next = 0  # the next chunk to hand out
         self.wanted = 0  # the chunk the run waits for (or will wait for first)
         self.ahead = max(1, workers * AHEAD)
-        self.pool: ProcessPoolExecutor | None = None
+        self.cond = threading.Condition()
+        self.closed = False
+        self.children: list[Child] = []
+        self.threads: list[threading.Thread] = []
         try:
-            ctx = multiprocessing.get_context("spawn")
-            self.pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init,
-                                            initargs=(str(root), os.getpid()))
+            markers = marker_dir(Workspace(Path(root)).state)
+            limits = limits or ChildLimits.from_env()
+            for i in range(workers):
+                child = Child(markers, limits, init=_init, init_args=(self.root,))
+                self.children.append(child)
+                thread = threading.Thread(target=self._feed, args=(child,), daemon=True,
+                                          name=f"prevalidator-{i}")
+                self.threads.append(thread)
+                thread.start()
         except Exception:  # noqa: BLE001 - no processes here: the run works alone
             self.close()
         for sha, path, name in files:
             self.add(sha, path, name)
         self.done_adding()
+
+    @property
+    def pool(self) -> bool:
+        """Whether workers are running (False once closed)."""
+        return bool(self.threads) and not self.closed
 
     def add(self, sha: str, path: Path | str, name: str) -> None:
         """One more file, in arrival order; a full chunk goes to the workers at once, so
@@ -180,47 +214,100 @@ class Prevalidator:
             self._seal()
 
     def _seal(self) -> None:
-        k = len(self.chunks)
-        self.chunks.append(self.pending)
-        for sha, *_ in self.pending:
-            self.where[sha] = k
-        self.pending = []
-        self._fill(self.wanted)
+        with self.cond:
+            k = len(self.chunks)
+            self.chunks.append(self.pending)
+            for sha, *_ in self.pending:
+                self.where[sha] = k
+            self.pending = []
+            self.cond.notify_all()
 
-    def _fill(self, upto: int) -> None:
-        if self.pool is None:
-            return
-        self.wanted = max(self.wanted, upto)
-        while self.next < len(self.chunks) and self.next <= self.wanted + self.ahead:
-            self.futures[self.next] = self.pool.submit(_check, self.chunks[self.next])
-            self.next += 1
+    def _take(self) -> list[Item] | None:
+        """The next work for a worker thread (waits for it); None once closed."""
+        with self.cond:
+            while True:
+                if self.closed:
+                    return None
+                if self.again:
+                    return self.again.popleft()
+                if self.next < len(self.chunks) and self.next <= self.wanted + self.ahead:
+                    self.next += 1
+                    return self.chunks[self.next - 1]
+                self.cond.wait()
 
-    def get(self, sha: str) -> tuple[Any, int | None, Any] | None:
-        """(FileReport, year the file claims, ledger rows of its accepted data or None)
-        for ``sha``, or None: then the run does the file itself."""
-        if sha in self.results:
-            return self.results.pop(sha)
-        k = self.where.get(sha)
-        if k is None or self.pool is None:
-            return None
+    def _feed(self, child: Child) -> None:
+        """A worker thread: chunks to its child, results back, deaths handled."""
         try:
-            self._fill(k)
-            fut = self.futures.pop(k, None)
-            if fut is None:
-                return None
-            for item in fut.result():
-                if item is not None:
-                    self.results[item[0]] = (item[1], item[2], item[3])
-        except Exception:  # noqa: BLE001 - a broken pool: the run carries on alone
-            self.close()
+            while (chunk := self._take()) is not None:
+                try:
+                    out = child.call(_check, chunk)
+                except ChildDied as died:
+                    if self.closed:
+                        break
+                    self._died(chunk, died)
+                    continue
+                except Exception:  # noqa: BLE001 - cannot start a worker: the run does these
+                    out = [None] * len(chunk)
+                with self.cond:
+                    for (sha, *_), item in zip(chunk, out, strict=True):
+                        self.results[sha] = (None if item is None else
+                                             (item[1], item[2], item[3], self.deaths.get(sha, [])))
+                    self.cond.notify_all()
+        finally:
+            child.stop()
+
+    def _died(self, chunk: list[Item], died: ChildDied) -> None:
+        """A worker died on ``chunk``: the file it was on is tried once more alone (or,
+        at its second death, answered with its deaths); the rest go back to the head of
+        the queue. A death outside any file (validating) splits the chunk into files."""
+        with self.cond:
+            culprit = [it for it in chunk if it[0] == died.marker]
+            if not culprit:
+                if len(chunk) > 1:
+                    self.again.extendleft([it] for it in reversed(chunk))
+                else:
+                    self.results[chunk[0][0]] = None  # the run does it (in its own child)
+            else:
+                sha = culprit[0][0]
+                deaths = self.deaths.setdefault(sha, [])
+                deaths.append(died.death)
+                rest = [it for it in chunk if it[0] != sha]
+                if len(deaths) < POISON_AFTER:
+                    self.again.append(culprit)
+                else:
+                    self.results[sha] = (None, None, None, list(deaths))
+                if rest:
+                    self.again.appendleft(rest)
+            self.cond.notify_all()
+
+    def get(self, sha: str) -> tuple[Any, int | None, Any, list[Death]] | None:
+        """(FileReport or None when the file killed its worker twice, year the file
+        claims, ledger rows of its accepted data or None, the worker deaths it caused)
+        for ``sha``, or None: then the run does the file itself."""
+        k = self.where.get(sha)
+        if k is None or not self.pool:
             return None
-        return self.results.pop(sha, None)
+        with self.cond:
+            if k > self.wanted:
+                self.wanted = k
+                self.cond.notify_all()
+            while sha not in self.results:
+                if self.closed or not any(t.is_alive() for t in self.threads):
+                    return None
+                self.cond.wait(1.0)
+            return self.results.pop(sha)
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
-        self.futures.clear()
+        with self.cond:
+            self.closed = True
+            self.cond.notify_all()
+        for child in self.children:
+            proc = child.proc
+            if proc is not None and proc.is_alive():
+                with contextlib.suppress(OSError, ValueError):
+                    proc.kill()  # a busy worker's thread then stops it
+        for thread in self.threads:
+            thread.join(10)
         self.results.clear()
 
     def __enter__(self) -> Prevalidator:
@@ -243,9 +330,9 @@ def feedback_process_wanted(n_owed: int) -> bool:
 
 def _write_owed(root: str, owed: Any) -> int:
     """The feedback process's task: one owed workbook, not yet synced (the run syncs the
-    filesystem before it strikes the workbook off the ledger)."""
-    from .feedback import write_owed
-
+    filesystem before it strikes the workbook off the ledger). The sender's file is parsed
+    again here: with the same limits as a reader child (``isolate.begin``)."""
+    begin(owed.source, owed.display_name)
     write_owed(root, owed, durable=False)
     return int(owed.submission_id)
 

@@ -59,6 +59,8 @@ from .atomic import sync_filesystem, write_text_atomic
 from .lock import EXIT_LOCKED, LockBusy, run_lock
 from .model import FeedbackOwed, FileReport, Problem
 from .plan import Plan
+from .plans import PlanBroken, Plans
+from .plans import fiscal_year_of as _fiscal_year_of
 from .web.links import clerk_url
 from .workspace import Workspace
 
@@ -71,10 +73,6 @@ LOG_MAX_BYTES = 10_000_000  # a 30,000-file night logs ~12 MB: the kept files ho
 LOG_BACKUPS = 5
 DIGESTS_FILE = "rollup-digests.json"  # under state/: what each roll-up was built from
 LEDGER_BATCH = 200  # arrivals recorded per ledger transaction
-
-
-class PlanBroken(Exception):
-    """A plan workbook cannot be loaded: importing against it would quarantine good files."""
 
 
 # ---- test hooks --------------------------------------------------------------------------------
@@ -257,58 +255,6 @@ def _setup_log(ws: Workspace) -> logging.Handler:
     return handler
 
 
-class Plans:
-    """Plans by fiscal year, loaded on first use (a no-change night loads none)."""
-
-    def __init__(self, ws: Workspace) -> None:
-        self.ws = ws
-        self._cache: dict[int, Plan | None] = {}
-
-    def get(self, fiscal_year: int | None) -> Plan | None:
-        if fiscal_year is None:
-            return None
-        if fiscal_year not in self._cache:
-            path = self.ws.plan_file(fiscal_year)
-            if not path.exists():
-                self._cache[fiscal_year] = None
-            else:
-                from .plan_load import PlanError, load_plan_cached
-
-                try:
-                    self._cache[fiscal_year] = load_plan_cached(self.ws.state, path)
-                except PlanError as exc:
-                    lines = [f"{p.where or p.file} {p.code}: {p.message_th} / {p.message_en}"
-                             for p in getattr(exc, "problems", [])[:10]]
-                    raise PlanBroken(
-                        f"แผน {path.name} มีข้อผิดพลาด ตรวจด้วย `edurollup plan check {path}` / "
-                        f"plan {path.name} has errors:\n  " + "\n  ".join(lines)) from exc
-        return self._cache[fiscal_year]
-
-    def years(self) -> list[int]:
-        return self.ws.plan_years()
-
-
-def _fiscal_year_of(raw: Any, plans: Plans) -> int | None:
-    """The year a workbook claims (stamp, else cover); the only plan's year as a fallback."""
-    stamp = getattr(raw, "stamp", None) or {}
-    for key in ("fiscal_year", "fy"):
-        value = stamp.get(key)
-        if value and str(value).strip().isdigit():
-            return int(str(value).strip())
-    cover = getattr(raw, "sheets", {}).get("cover")
-    if cover is not None:
-        for _row, cells in cover.rows:
-            cell = cells.get("fiscal_year")
-            if cell is not None and cell.value not in (None, ""):
-                text = fcal.to_arabic_digits(str(cell.value)).strip()
-                text = text.split(".")[0]
-                if text.isdigit():
-                    year = int(text)
-                    return fcal.ce_to_be(year) if fcal.looks_like_ce(year) else year
-    years = plans.years()
-    return years[-1] if len(years) == 1 else None
-
-
 def _trace(exc: BaseException) -> str:
     """The traceback text of a caught exception (what traceback.format_exc() said then)."""
     return "".join(traceback.format_exception(exc))
@@ -339,6 +285,9 @@ class NightlyRun:
         self.n_feedback = 0
         self.archived: dict[str, Path] = {}
         self.pre: Any = None  # parallel.Prevalidator when the night is big enough
+        self.solo: Any = None  # isolate.IsolatedReader: this run's own reader child
+        self.poison: dict[str, dict[str, Any]] = {}  # sha -> quarantine row (Ledger.poison_list)
+        self._memo: dict[str, Any] = {}
 
     # -- 2. collect + 3. archive
     def collect(self, ledger: Any, archived: Any = None) -> list[Any]:
@@ -395,18 +344,7 @@ class NightlyRun:
         else:
             plan: Plan | None = None
             if arrival.is_workbook:
-                pre = self.pre.get(arrival.sha256) if self.pre is not None else None
-                if pre is not None:  # read + validated by a worker (parallel.py)
-                    report, year, rows = pre
-                    plan = self.plans.get(year)
-                else:
-                    from .read import read_workbook
-                    from .validate import validate_workbook
-
-                    raw = read_workbook(self.archived[arrival.sha256],
-                                        display_name=arrival.original_name)
-                    plan = self.plans.get(_fiscal_year_of(raw, self.plans))
-                    report = validate_workbook(raw, plan)
+                report, plan, rows = self.parse(ledger, arrival)
                 if plan is None or (report.fiscal_year and report.fiscal_year != plan.fiscal_year):
                     plan = self.plans.get(report.fiscal_year)
             decision = decide(report, arrival, plan, trusted=trusted(self.ws, arrival))
@@ -414,6 +352,63 @@ class NightlyRun:
             if decision.status in replies_mod.PROBLEM_STATUSES and report is not None:
                 owed = self.owe_feedback(report, decision, arrival)
         return Pending(arrival, report, decision, rows, owed)
+
+    def parse(self, ledger: Any, arrival: Any) -> tuple[FileReport, Plan | None, Any]:
+        """(report, plan, ledger rows or None) of one workbook: from a worker (parallel.py)
+        or read here in the run's own reader child (isolate.py), never in this process. A
+        file quarantined as poison is not parsed at all; a death of its child is recorded
+        in the ledger (two make it poison: ``Ledger.note_parse_deaths``)."""
+        from .isolate import Death, dead_workbook
+        from .validate import validate_workbook
+
+        sha, name = arrival.sha256, arrival.original_name
+        path = self.archived[sha]
+        poison = self.poison.get(sha)
+        if poison is not None:
+            death = Death(poison["last_code"], poison["last_detail"])
+            raw = dead_workbook(path, name, sha, [death], poisoned=True)
+            return validate_workbook(raw, None), None, None
+        pre = self.pre.get(sha) if self.pre is not None else None
+        if pre is not None:  # read (+ validated) by a worker
+            report, year, rows, deaths = pre
+            if report is not None:
+                self.note_deaths(ledger, sha, deaths)
+                return report, self.plans.get(year), rows
+            raw = dead_workbook(path, name, sha, deaths,
+                                poisoned=self.note_deaths(ledger, sha, deaths))
+            return validate_workbook(raw, None), None, None
+        raw, deaths = self.reader().read(path, name, sha)
+        self.note_deaths(ledger, sha, deaths)  # two deaths: raw says poison already
+        plan = self.plans.get(_fiscal_year_of(raw, self.plans))
+        return validate_workbook(raw, plan, self.stamp_key()), plan, None
+
+    def stamp_key(self) -> bytes | None:
+        """The workspace's key for template stamps (``templates.stamp_key``), read once."""
+        if "stamp_key" not in self._memo:
+            from .templates import stamp_key
+
+            self._memo["stamp_key"] = stamp_key(self.ws.state)
+        return self._memo["stamp_key"]
+
+    def reader(self) -> Any:
+        """The run's own reader child (started on first use, reused, replaced if it dies)."""
+        if self.solo is None:
+            from .isolate import IsolatedReader, marker_dir
+
+            self.solo = IsolatedReader(marker_dir(self.ws.state))
+        return self.solo
+
+    def note_deaths(self, ledger: Any, sha: str, deaths: list[Any]) -> bool:
+        """Record a file's child deaths; True when it is (now) quarantined as poison."""
+        if not deaths:
+            return False
+        log.warning("file %s killed its reader %d time(s): %s", sha[:12], len(deaths),
+                    "; ".join(f"{d.code} {d.detail}" for d in deaths))
+        ledger.note_parse_deaths([(sha, d.code, d.detail) for d in deaths])
+        row = ledger.poisoned(sha)
+        if row is not None:
+            self.poison[sha] = row
+        return row is not None
 
     def finish(self, pending: Pending, done: Any) -> FileOutcome:
         """The run report's line for an arrival ``Ledger.record_many`` recorded as ``done``."""
@@ -482,11 +477,11 @@ class NightlyRun:
         """Write the owed feedback workbooks now, or, for a big night, start the process
         that writes them beside the roll-ups (parallel.FeedbackWriter): finish with
         :meth:`finish_feedback`."""
-        from . import parallel
-
         owed = ledger.feedback_owed()
         if not owed:
-            return None
+            return None  # an idle night imports nothing of the readers
+        from . import parallel
+
         if parallel.feedback_process_wanted(len(owed)):
             return parallel.FeedbackWriter(self.ws.root, owed)
         self._feedback_done(ledger, ((o, parallel.attempt(self._write_owed, o)) for o in owed))
@@ -499,9 +494,19 @@ class NightlyRun:
             self._feedback_done(ledger, writer.finish(self._write_owed))
 
     def _write_owed(self, owed: FeedbackOwed) -> None:
-        from .feedback import write_owed
+        """One owed feedback workbook, made in the run's reader child (it parses the
+        sender's file again); if the child dies on it, the copy is the problems sheet
+        alone, made here without opening the file."""
+        from .feedback import write_owed, write_owed_later
+        from .isolate import ChildDied, guarded
 
-        write_owed(self.ws.root, owed, durable=False)  # synced in _feedback_done
+        try:  # synced in _feedback_done
+            self.reader().child.call(guarded, write_owed_later, owed.source, owed.display_name,
+                                     self.ws.root, owed)
+        except ChildDied as died:
+            log.warning("feedback copy of %s killed its child (%s): problems sheet only",
+                        owed.source, died.death.code)
+            write_owed(self.ws.root, owed, durable=False, plain=True)
 
     def _feedback_done(self, ledger: Any,
                        results: Iterable[tuple[FeedbackOwed, BaseException | None]]) -> None:
@@ -784,6 +789,48 @@ def sweep_leftovers(ws: Workspace) -> int:
     return removed
 
 
+def poison_from_killed_runs(ws: Workspace, ledger: Any) -> dict[str, dict[str, Any]]:
+    """The files quarantined as poison, after counting the parses a killed run left
+    unfinished: a reader child's marker in ``state/parsing/`` that still names a file
+    (children die with the run, so only a killed run leaves one) is a death of that
+    file, unless it was recorded since. Markers are removed once counted."""
+    folder = ws.state / "parsing"
+    deaths: list[tuple[str, str, str]] = []
+    markers = sorted(folder.iterdir()) if folder.is_dir() else []
+    if markers:  # rare: only then the reader's modules (an idle night stays near-instant)
+        from .isolate import read_marker
+
+        for marker in markers:
+            if not marker.name.endswith(".err"):
+                key, _started = read_marker(marker)
+                if len(key) == 64 and ledger.find_submission(key) is None:
+                    deaths.append((key, "file.reader-crashed",
+                                   "a run stopped while reading this file"))
+            marker.unlink(missing_ok=True)
+    if deaths:
+        log.warning("a previous run stopped while reading %d file(s): %s", len(deaths),
+                    ", ".join(d[0][:12] for d in deaths))
+        ledger.note_parse_deaths(deaths)
+    return {row["sha256"]: row for row in ledger.poison_list()}
+
+
+def release_poison(ws: Workspace, sha256: str | None) -> list[dict[str, Any]]:
+    """``edurollup release``: with a SHA-256 (or a unique prefix of 12+ hex digits), let
+    the next run collect and parse that quarantined file again; returns what was released
+    (empty when nothing matched). Without one, lists the quarantined files. Holds the run
+    lock, so a running night never sees the ledger change under it."""
+    from .ledger import Ledger
+
+    with run_lock(ws.lock_path), Ledger(ws.ledger_path) as ledger:
+        if not sha256:
+            return ledger.poison_list()
+        row = ledger.release_poison(sha256)
+    if row is not None:
+        log.info("released poison file %s (%d deaths, last %s)", row["sha256"], row["deaths"],
+                 row["last_code"])
+    return [row] if row is not None else []
+
+
 class _Workers:
     """Starts the worker processes (parallel.py) once the night holds enough new workbooks,
     while the run is still collecting, and hands them each later one: the workers read and
@@ -798,7 +845,8 @@ class _Workers:
 
     def archived(self, a: Any) -> None:
         """A new arrival is in the archive: to the workers if it is a workbook not seen yet."""
-        if self.off or not a.is_workbook or self.ledger.find_submission(a.sha256) is not None:
+        if self.off or not a.is_workbook or a.sha256 in self.job.poison \
+                or self.ledger.find_submission(a.sha256) is not None:
             return
         item = (a.sha256, self.job.archived[a.sha256], a.original_name)
         if self.pre is not None:
@@ -842,6 +890,7 @@ def _run_locked(ws: Workspace, send: bool, quiet: bool) -> int:
     code = EXIT_OK
     try:
         with Ledger(ws.ledger_path) as ledger:
+            job.poison = poison_from_killed_runs(ws, ledger)
             workers = _Workers(ws, job, ledger)
             arrivals = job.collect(ledger, workers.archived)
             job.pre = workers.finish()
@@ -952,6 +1001,8 @@ def _run_locked(ws: Workspace, send: bool, quiet: bool) -> int:
     finally:
         if job.pre is not None:  # a failed night must not leave workers behind
             job.pre.close()
+        if job.solo is not None:
+            job.solo.close()
     if not quiet or rep.busy:
         click.echo(_summary(rep))
     if rep.failures:

@@ -10,6 +10,7 @@ reader needs; docs/limits.md lists the defaults and what each one protects again
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import zipfile
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import catalog
+from .cells import col_letter
 from .model import Problem
 
 MB = 1024 * 1024
@@ -32,7 +34,12 @@ class Limits:
     ratio_min_size: int = 1 * MB  # small members may compress well without being bombs
     max_members: int = 2000  # zip members
     max_cells: int = 200_000  # per sheet: rows x columns of its used area
+    max_workbook_cells: int = 0  # all the sheets the reader parses, together (0: 5 x max_cells)
     max_seconds: float = 30.0  # wall clock per file, checked between reading steps
+
+    def __post_init__(self) -> None:
+        if self.max_workbook_cells <= 0:
+            object.__setattr__(self, "max_workbook_cells", 5 * self.max_cells)
 
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -142,6 +149,16 @@ def _inspect_zip(data: bytes, file: str, limits: Limits) -> Inspection:
     if len(infos) > limits.max_members:
         return Inspection("", [_problem("file.zip-bomb", file,
                                         detail=f"{len(infos)} members > {limits.max_members}")])
+    seen: set[str] = set()
+    for info in infos:
+        # the packaging standard (OPC, ISO/IEC 29500-2 8.2.3 / 8.3.4) says part names are
+        # unique, compared case-insensitively, and a reader shall not accept a package that
+        # repeats one: two readers could take different copies
+        key = info.filename.lower()
+        if key in seen:
+            return Inspection("", [_problem("file.malformed-package", file,
+                                            detail=f"{info.filename} ×2")])
+        seen.add(key)
     total = 0
     for info in infos:
         total += info.file_size
@@ -252,7 +269,6 @@ def ods_scan(content_xml: bytes, max_cells: int = Limits.max_cells
     """Per sheet of an .ods content.xml: the used area (rows x columns up to the last
     filled cell, repeats expanded arithmetically, never in memory) and the formula
     cells (A1 -> (formula, has a saved value))."""
-    import html
 
     areas: dict[str, int] = {}
     formulas: dict[str, dict[str, tuple[str, bool]]] = {}
@@ -296,8 +312,6 @@ def ods_scan(content_xml: bytes, max_cells: int = Limits.max_cells
             max_col = max(max_col, col + n)
             formula = attrs.get(b"table:formula")
             if formula is not None and tag == b"table-cell":
-                from .read import col_letter
-
                 text = ods_formula_text(html.unescape(formula.decode("utf-8", "replace")))
                 cached = b"office:value-type" in attrs
                 # never more entries than a sheet may have cells (the area check refuses)

@@ -34,6 +34,7 @@ from schemas.choices import FIXED_CHOICES, by_key
 from . import calendar as fcal
 from . import xlstyle as xs
 from .plan import Agency, Plan
+from .secret import KEY_NAME, keyed_digest, workspace_secret
 
 # The stamp's keys, in the order they are written and hashed. The checksum covers
 # every other key, so an edit to any of them is detectable.
@@ -55,14 +56,32 @@ NAME_MAX = 60  # characters of the agency name kept in a file name
 
 
 # ---- stamp ----------------------------------------------------------------------------------
-def stamp_checksum(values: dict[str, str]) -> str:
-    """The first 16 hex digits of SHA-256 over the stamp's other values in a fixed order.
+def stamp_checksum(values: dict[str, str], key: bytes | None = None) -> str:
+    """The first 16 hex digits of HMAC-SHA256 with the workspace's key (``key``) over the
+    stamp's other values in a fixed order: a sender who edits a target and recomputes the
+    checksum cannot, without the key, which never leaves the office (``secret.py``).
+    Without a key (a workspace that never issued templates, tests): plain SHA-256.
 
     Missing keys count as empty; the checksum key itself, if present, is ignored.
     """
     text = "\n".join(f"{k}={'' if values.get(k) is None else str(values.get(k))}"
                      for k in STAMP_KEYS)
+    if key is not None:
+        return keyed_digest(key, "template-stamp", text)[:16]
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def stamp_key(state_dir: Path) -> bytes | None:
+    """The key stamps are checked with: the workspace's, once it has one (made by
+    ``edurollup template``, see :func:`issue_key`); None before that."""
+    if not (Path(state_dir) / KEY_NAME).exists():
+        return None
+    return workspace_secret(state_dir)
+
+
+def issue_key(state_dir: Path) -> bytes:
+    """The key templates are issued with: the workspace's, made on first use."""
+    return workspace_secret(state_dir)
 
 
 def template_id(plan: Plan, agency_code: str, quarter: int,
@@ -71,7 +90,7 @@ def template_id(plan: Plan, agency_code: str, quarter: int,
 
 
 def stamp_values(plan: Plan, agency: Agency, quarter: int,
-                 fingerprint: str | None = None) -> dict[str, str]:
+                 fingerprint: str | None = None, key: bytes | None = None) -> dict[str, str]:
     """Everything the validator needs to recognise the template, as text.
 
     ``fingerprint`` is ``plan.fingerprint`` when the caller already has it: it hashes the
@@ -88,7 +107,7 @@ def stamp_values(plan: Plan, agency: Agency, quarter: int,
         "plan_fingerprint": fingerprint,
         "locked_indicators": json.dumps(locked, ensure_ascii=False, separators=(",", ":")),
     }
-    values[CHECKSUM_KEY] = stamp_checksum(values)
+    values[CHECKSUM_KEY] = stamp_checksum(values, key)
     return values
 
 
@@ -298,9 +317,11 @@ def _write_web_link(ws: Worksheet, url: str) -> None:
 
 
 def build_template(plan: Plan, agency_code: str, quarter: int,
-                   fingerprint: str | None = None, web_link: str | None = None) -> Workbook:
+                   fingerprint: str | None = None, web_link: str | None = None,
+                   key: bytes | None = None) -> Workbook:
     """The workbook one agency fills in for one quarter (not yet saved); ``web_link``:
-    the agency's page of ``edurollup serve``, shown on the cover."""
+    the agency's page of ``edurollup serve``, shown on the cover; ``key``: the
+    workspace's, for the stamp's checksum (:func:`stamp_checksum`)."""
     if quarter not in (1, 2, 3, 4):
         raise ValueError(f"quarter must be 1-4, got {quarter!r}")
     agency = plan.agencies[agency_code]
@@ -319,7 +340,7 @@ def build_template(plan: Plan, agency_code: str, quarter: int,
     _write_budget(budget, plan, lists)
     _heading(indicators, schemas.INDICATORS, agency, plan, quarter)
     _write_indicators(indicators, plan, agency)
-    _write_stamp(stamp, stamp_values(plan, agency, quarter, fingerprint))
+    _write_stamp(stamp, stamp_values(plan, agency, quarter, fingerprint, key))
 
     for ws in (cover, budget, indicators, lists.ws):
         _protect(ws)
@@ -329,9 +350,11 @@ def build_template(plan: Plan, agency_code: str, quarter: int,
 
 
 def write_templates(plan: Plan, quarter: int, codes: list[str], out_dir: Path,
-                    web_links: dict[str, str] | None = None) -> list[Path]:
+                    web_links: dict[str, str] | None = None,
+                    key: bytes | None = None) -> list[Path]:
     """Write one template per agency code into ``out_dir``; returns the paths in order.
-    ``web_links``: agency code -> its clerk link (``web.links.public_links``)."""
+    ``web_links``: agency code -> its clerk link (``web.links.public_links``); ``key``: the
+    workspace's (:func:`issue_key`), for the stamps."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -339,6 +362,6 @@ def write_templates(plan: Plan, quarter: int, codes: list[str], out_dir: Path,
     for code in codes:
         path = out_dir / template_filename(plan, plan.agencies[code], quarter)
         xs.save_workbook(build_template(plan, code, quarter, fingerprint,
-                                        (web_links or {}).get(code)), path)
+                                        (web_links or {}).get(code), key), path)
         paths.append(path)
     return paths

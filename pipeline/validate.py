@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import tempfile
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
@@ -48,6 +49,7 @@ from schemas.choices import FIXED_CHOICES
 
 from . import calendar as fcal
 from . import catalog
+from .isolate import IsolatedReader
 from .model import FileReport, Problem, RawWorkbook, SheetFrame, unique_problems
 from .plan import Plan, plan_fingerprint
 from .workspace import Workspace
@@ -496,8 +498,9 @@ def _cover_cell(sf: SheetFrame, field_name: str, row: int | None) -> str | None:
     return f"{col_letter or 'B'}{row + offset}"
 
 
-def _stamp_problems(raw: RawWorkbook, file: str) -> list[Problem]:
-    """Template version and stamp integrity (checksum over the other stamp values)."""
+def _stamp_problems(raw: RawWorkbook, file: str, key: bytes | None = None) -> list[Problem]:
+    """Template version and stamp integrity (checksum over the other stamp values, keyed
+    with the workspace's ``key`` once it has one: a recomputed plain checksum is forged)."""
     stamp = raw.stamp
     if not stamp:
         return []
@@ -512,7 +515,7 @@ def _stamp_problems(raw: RawWorkbook, file: str) -> list[Problem]:
         return out
     values = {k: v for k, v in stamp.items() if k != "checksum"}
     try:
-        expected = stamp_checksum(values)
+        expected = stamp_checksum(values, key)
     except Exception:  # noqa: BLE001 - a stamp missing keys is a tampered stamp
         expected = None
     if stamp.get("checksum") != expected:
@@ -819,13 +822,15 @@ def _clean_indicators(sf: SheetFrame) -> pd.DataFrame:
         np.array(values["_row"], dtype="int64")], n)
 
 
-def validate_workbook(raw: RawWorkbook, plan: Plan | None) -> FileReport:
+def validate_workbook(raw: RawWorkbook, plan: Plan | None,
+                      stamp_key: bytes | None = None) -> FileReport:
     """Everything wrong or odd in one read workbook, and its clean data when it has no errors.
+    ``stamp_key``: the workspace's (``templates.stamp_key``), for the stamp's checksum.
 
     Never raises: an unexpected failure inside a rule becomes a file.unreadable problem,
     so one hostile file cannot stop a night's run.
     """
-    return validate_workbooks([(raw, plan)])[0]
+    return validate_workbooks([(raw, plan)], stamp_key=stamp_key)[0]
 
 
 @dataclass
@@ -842,13 +847,14 @@ class _Job:
 
 
 def validate_workbooks(items: list[tuple[RawWorkbook, Plan | None]],
-                       frames: bool = True) -> list[FileReport]:
+                       frames: bool = True, stamp_key: bytes | None = None
+                       ) -> list[FileReport]:
     """:func:`validate_workbook` for many files: the column checks of all files that share
     a plan run as one pandera call per sheet (pandera's per-call cost dominates small
     sheets), then each file's rules run on its own. Results are exactly per file.
     ``frames=False``: a clean file's data comes as plain lists (``FileReport.clean_lists``)
     instead of pandas frames, for the ledger rows a worker builds (parallel.py)."""
-    jobs = [_start(raw, plan) for raw, plan in items]
+    jobs = [_start(raw, plan, stamp_key) for raw, plan in items]
     groups: dict[int, list[_Job]] = {}
     for job in jobs:
         if not job.failed:
@@ -882,7 +888,7 @@ def _fail(job: _Job, exc: Exception) -> None:
                                         detail=type(exc).__name__))
 
 
-def _start(raw: RawWorkbook, plan: Plan | None) -> _Job:
+def _start(raw: RawWorkbook, plan: Plan | None, stamp_key: bytes | None = None) -> _Job:
     """Identity from the stamp/cover, stamp checks, normalising."""
     rep = FileReport(path=raw.path, display_name=raw.display_name, sha256=raw.sha256,
                      format=raw.format, stamp_found=bool(raw.stamp))
@@ -894,7 +900,7 @@ def _start(raw: RawWorkbook, plan: Plan | None) -> _Job:
         rep.agency_code = stamp.get("agency_code") or None
         rep.fiscal_year = _to_int(stamp.get("fiscal_year"))
         rep.quarter = _to_int(stamp.get("quarter"))
-        job.problems += _stamp_problems(raw, raw.display_name)
+        job.problems += _stamp_problems(raw, raw.display_name, stamp_key)
         if not raw.sheets:
             return job
         from .normalise import normalise_workbook
@@ -1009,11 +1015,22 @@ def validate_files(paths: list[Path], plan_file: Path | None = None,
     year in the stamp (or cover); each plan is loaded once. An explicit ``plan_file``
     that does not load raises plan_load.PlanError (a usage error, not the sender's).
     """
-    from .plan_load import PlanError, load_plan
-    from .read import read_workbook
+    from .plan_load import load_plan
+    from .templates import stamp_key
 
     display_names = display_names or {}
     fixed_plan = load_plan(Path(plan_file)) if plan_file is not None else None
+    with tempfile.TemporaryDirectory(prefix="edurollup-validate-") as markers, \
+            IsolatedReader(Path(markers), quarantine=False) as reader:  # in a limited child
+        key = stamp_key(workspace.state) if workspace is not None else None
+        return _validate_paths(paths, fixed_plan, workspace, display_names, reader, key)
+
+
+def _validate_paths(paths: list[Path], fixed_plan: Plan | None, workspace: Workspace | None,
+                    display_names: dict[Path, str], reader: IsolatedReader,
+                    key: bytes | None) -> list[FileReport]:
+    from .plan_load import PlanError, load_plan
+
     cache: dict[int, Plan | None] = {}
     reports: list[FileReport | None] = []
     todo: list[tuple[int, RawWorkbook, Plan | None, int | None]] = []
@@ -1021,7 +1038,7 @@ def validate_files(paths: list[Path], plan_file: Path | None = None,
         path = Path(path)
         name = display_names.get(path) or path.name
         try:
-            raw = read_workbook(path, display_name=name)
+            raw, _deaths = reader.read(path, name)
         except Exception as exc:  # noqa: BLE001 - the reader promises not to raise; be sure
             rep = FileReport(path=path, display_name=name, sha256=_sha256(path))
             rep.problems.append(catalog.problem("file.unreadable", file=name,
@@ -1044,7 +1061,7 @@ def validate_files(paths: list[Path], plan_file: Path | None = None,
                 missing_plan = year
         todo.append((len(reports), raw, plan, missing_plan))
         reports.append(None)
-    done = validate_workbooks([(raw, plan) for _, raw, plan, _ in todo])
+    done = validate_workbooks([(raw, plan) for _, raw, plan, _ in todo], stamp_key=key)
     for (i, raw, _plan, missing_plan), rep in zip(todo, done, strict=True):
         if missing_plan is not None:
             rep.problems.insert(0, catalog.problem("intake.plan-mismatch",

@@ -7,6 +7,7 @@ and a workbook that cannot be made is reported, not lost.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -130,27 +131,35 @@ def test_feedback_workbooks_are_synced_before_the_ledger_strikes_them_off(small_
         files[f"{code}-q1.xlsx"] = xlsx_bytes(filled)
     monkeypatch.setenv("EDUROLLUP_WORKERS", "0")  # the run writes them itself, here
     monkeypatch.setattr(run_mod, "LEDGER_BATCH", 2)
-    events: list[tuple[str, object]] = []
+    # the run builds each workbook in its reader child (a fork of this process, isolate.py),
+    # which inherits these patches: every event, from either process, is one line of a log
+    log = tmp_path / "events.jsonl"
     real_write, real_sync, real_struck = (feedback.write_owed, run_mod.sync_filesystem,
                                           Ledger.feedback_written)
     real_fsync = atomic.os.fsync
 
+    def event(kind, value):
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps([kind, value if isinstance(value, (bool, int)) else str(value)])
+                     + "\n")
+
     def write(root, owed, durable=True):
-        events.append(("write", durable))
+        event("write", durable)
         return real_write(root, owed, durable)
 
     def fsync(fd):
-        events.append(("fsync", fd))
+        event("fsync", fd)
         return real_fsync(fd)
 
     monkeypatch.setattr(feedback, "write_owed", write)
     monkeypatch.setattr(atomic.os, "fsync", fsync)
     monkeypatch.setattr(run_mod, "sync_filesystem",
-                        lambda path: (events.append(("sync", path)), real_sync(path))[1])
+                        lambda path: (event("sync", path), real_sync(path))[1])
     monkeypatch.setattr(Ledger, "feedback_written",
-                        lambda self, ids: (events.append(("strike", len(ids))),
+                        lambda self, ids: (event("strike", len(ids)),
                                            real_struck(self, ids))[1])
     ws = _night(tmp_path, small_plan, files)
+    events = [tuple(json.loads(line)) for line in log.read_text("utf-8").splitlines()]
 
     fb = events[next(i for i, e in enumerate(events) if e[0] == "write"):]
     fb = fb[:max(i for i, e in enumerate(fb) if e[0] == "strike") + 1]

@@ -54,6 +54,9 @@ PLAN = make_small_plan()
     ("1,000 บ.", 100000),
     ("-", None), ("–", None), ("—", None), ("  ", None), (None, None),
     (12_345_678.9, 1_234_567_890),
+    # a number cell formatted as a date is judged by its value (the serial), at any size:
+    # the reader gives it as a date only while it is a valid one (tests/test_money_by_value.py)
+    (date(2025, 1, 15), 4_567_200),
 ])
 def test_money_to_satang(typed: object, satang: int | None) -> None:
     assert to_satang(typed) == satang
@@ -68,7 +71,6 @@ def test_money_to_satang(typed: object, satang: int | None) -> None:
     ("1,234.50%", "value.not-a-number"),
     ("#DIV/0!", "value.not-a-number"),
     (True, "value.not-a-number"),
-    (date(2025, 1, 15), "value.not-a-number"),
     (99999999999999999999, "value.out-of-range"),  # would overflow Int64 satang
     ("100,000,000,000,000.00", "value.out-of-range"),
     (1e300, "value.out-of-range"),

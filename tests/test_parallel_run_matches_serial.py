@@ -104,12 +104,22 @@ def test_workers_and_run_alone_record_the_same_night(tmp_path, small_plan, monke
         real_init(self, root, items, workers)
 
     monkeypatch.setattr(parallel.Prevalidator, "__init__", counting_init)
-    built_here: list[str] = []  # feedback workbooks built by the run's own process
+    # feedback workbooks built from this process's code: by the run's own reader child (a
+    # fork of it, isolate.py), never the run's process itself; the spawned feedback process
+    # does not see this patch. One line "<pid> <name>" per workbook, from whichever process.
+    built_log = tmp_path / "built-here.txt"
     real_bytes = feedback.feedback_bytes
 
     def counting_bytes(report):
-        built_here.append(report.display_name)
+        with open(built_log, "a", encoding="utf-8") as fh:
+            fh.write(f"{os.getpid()} {report.display_name}\n")
         return real_bytes(report)
+
+    def built_here() -> list[tuple[int, str]]:
+        if not built_log.exists():
+            return []
+        return [(int(pid), name) for pid, name in
+                (line.split(" ", 1) for line in built_log.read_text("utf-8").splitlines())]
 
     monkeypatch.setattr(feedback, "feedback_bytes", counting_bytes)
     monkeypatch.setenv("EDUROLLUP_WORKERS", "2")
@@ -119,12 +129,13 @@ def test_workers_and_run_alone_record_the_same_night(tmp_path, small_plan, monke
     # still archiving the rest (they get each later one as it is archived)
     assert started == [(2, 2)], started
     assert len(files) > 2
-    assert built_here == [], "the feedback process, not the run's, builds the workbook"
+    assert built_here() == [], "the feedback process, not the run's, builds the workbook"
 
     monkeypatch.setenv("EDUROLLUP_WORKERS", "0")
     alone = _ledger(_night(tmp_path / "alone", small_plan, files))
     assert spawned == [2], "EDUROLLUP_WORKERS=0 must keep the run alone"
-    assert len(built_here) == 1
+    assert len(built_here()) == 1
+    assert built_here()[0][0] != os.getpid(), "the run's reader child builds it, not the run"
 
     assert with_workers == alone  # same rows, ids, feedback files byte for byte
     assert len(alone["feedback"]) == 1
