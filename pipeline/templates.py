@@ -286,7 +286,8 @@ def _write_indicators(ws: Worksheet, plan: Plan, agency: Agency, quarter: int,
                 dv = xs.prompt_only(col.th, _input_prompt(col))
             ws.add_data_validation(dv)
             if col.name in input_cells:
-                dv.add(" ".join(cells))
+                for ref in cells:
+                    dv.add(ref)
             else:
                 letter = get_column_letter(spec.columns.index(col) + 1)
                 dv.add(f"{letter}{first}:{letter}{last}")

@@ -1,6 +1,8 @@
 """Submission sheet "indicators": the plan's indicators (locked) and the agency's inputs.
 
-Each row has the input cells of its kind unlocked (schemas.choices.INDICATOR_KINDS):
+Columns A-F keep the layout of schema 1.0 (code, name, unit, direction, target, value); the
+inputs of the other kinds follow, then the evidence and how the row is reported. Each row
+has the input cells of its kind unlocked (schemas.choices.INDICATOR_KINDS):
 numerator and denominator; a value and its weight; yes/no; or a value. The reader uses
 these raw inputs, never a computed rate.
 """
@@ -18,7 +20,6 @@ class IndicatorResults(pa.DataFrameModel):
     indicator_name: Series[str] = col(
         "ตัวชี้วัด", "Indicator", TEXT, required=True, locked=True, width=46
     )
-    kind: Series[str] = col("วิธีรายงาน", "How to report", TEXT, locked=True, width=18)
     unit: Series[str] = col("หน่วยนับ", "Unit", TEXT, locked=True, width=10)
     direction: Series[str] = col("ทิศทาง", "Direction", TEXT, locked=True, width=12)
     target: Series[float] = col(
@@ -47,3 +48,4 @@ class IndicatorResults(pa.DataFrameModel):
     evidence: Series[str] = col(
         "หลักฐาน/หมายเหตุ", "Evidence / remarks", TEXT, width=30
     )
+    kind: Series[str] = col("วิธีรายงาน", "How to report", TEXT, locked=True, width=20)
