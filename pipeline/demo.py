@@ -14,6 +14,7 @@ bytes, and files whose bytes did not change are not rewritten.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import mailbox
@@ -586,7 +587,13 @@ def _files_for(plan: Plan, rep: Report, kind: str | None, source: str) -> list[D
                     "registered for this agency")])
     elif kind == "wrong-quarter":
         deliver(xlsx_bytes(f))
-        wrong = fill(plan, rep, quarter=3)
+        # a Q3 template also asks the annual results due in Q3 (O-NET): the clerk fills them
+        expected = expected_agencies(plan)
+        xrng = random.Random(f"{dd.SEED}-{code}-3")
+        extra = {i.code: _result(xrng, i, len(expected[i.code]))
+                 for i in plan.indicators_for(a, 3) if i.code not in rep.results}
+        wrong = fill(plan, dataclasses.replace(rep, results={**rep.results, **extra}),
+                     quarter=3)
         deliver(xlsx_bytes(wrong), when=rep.received_at - timedelta(days=1), quarter=3,
                 name=template_filename(plan, a, 3), status="quarantined", flaws=[_flaw(
                     "wrong-quarter", "intake", "intake.period-not-open", "error", None, None,

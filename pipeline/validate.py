@@ -313,7 +313,7 @@ def _indicator_inputs(sf: SheetFrame, ind: Indicator, rec: dict[str, Any], row: 
 
     def at(code: str, name: str, value: Any, **params: Any) -> Problem:
         return catalog.problem(code, file=file, sheet=sf.sheet, cell=sf.cell(name, row),
-                               column=_label(sf, INDICATORS, name), code=ind.code,
+                               column=_label(sf, INDICATORS, name), indicator=ind.code,
                                value=value, **params)
 
     if not given:
