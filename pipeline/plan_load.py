@@ -2,9 +2,10 @@
 
 The plan goes through the same reader and normaliser as a submission (so a clerk's
 Thai digits and "ร้อยละ 54%" are fine here too), then the pandera column checks of
-validate.schema_problems, then the rules that span sheets: parent agencies and
-strategies must be listed, agency types known, cumulative disbursement targets must
-not fall, open quarters must be 1-4. Every problem names its sheet and cell, so the
+schema_check.schema_problems, then the rules that span sheets: parent agencies and
+strategies must be listed, agency types and levels known, reporting rhythms readable,
+cumulative disbursement targets must not fall, open quarters must be 1-4. A plan of the
+old shape (no indicator kind column) is refused, naming the columns it lacks. Every problem names its sheet and cell, so the
 planning group can fix the workbook from ``edurollup plan check``'s output alone.
 """
 

@@ -638,7 +638,7 @@ INDICATOR_COLS = [
     Col("ผลการประเมิน", "Verdict", lambda r: verdict_text(r.get("verdict")), "wrap", 18),
     Col("หน่วยงานที่รายงาน", "Reporters", "reported", "int", 11),
     Col("หน่วยงานที่ต้องรายงาน", "Expected", "expected", "int", 11),
-    Col("ค่าฐาน (ปีที่แล้ว)", "Baseline (last year)", "previous", "number", 12),
+    Col("ค่าฐาน (ปีก่อน)", "Baseline", "previous", "number", 12),
     Col("ที่มาค่าฐาน", "Baseline from", lambda r: {
         "ledger": "ผลปีก่อนจากฐานข้อมูล (ledger)", "plan": "แผน (plan)"}.get(
         r.get("previous_source") or ""), "wrap", 16),

@@ -1,16 +1,14 @@
-"""Validation: pandera column checks and the report's cross-field rules -> a FileReport.
+"""Validation: the column checks and the report's cross-field rules -> a FileReport.
 
 Two layers, both ending in catalogued Problems at the sender's cell:
 
-* :func:`schema_problems` runs the sheet's pandera model (lazy, so every failure of a
-  sheet is reported at once) and turns each failure case back into (sheet, A1 cell).
-  It works on any SheetSpec, so the plan loader uses it too. The frames of many files
-  can go through one pandera call (:func:`schema_problems_many`): each row carries the
-  file it came from, and failures are grouped back per file; this is the door for
-  validating a whole night's inbox at once (pandera's per-call overhead dominates small
-  sheets).
+* the column checks (``schema_check.schema_problems_many``: pandera, lazy, one call for
+  the same sheet of many files, failures grouped back per file), shared with the plan
+  loader; they live below both modules so imports run one way (this module loads a
+  file's plan through ``plan_load``; ``plan_load`` never imports this one);
 * :func:`validate_workbook` adds the rules that need several fields, the stamp or the
-  plan: stamp integrity, locked cells, disbursed vs allocated, plausibility.
+  plan: stamp integrity, locked cells, disbursed vs allocated, each indicator's inputs
+  by its kind (numerator <= denominator, a weight above 0...), plausibility.
 
 Every rule code is listed in docs/validation.md.
 """

@@ -175,7 +175,7 @@ def test_baseline_comes_from_last_years_12_month_reports(demo_run):
     rows = _sheet_rows(demo_run / "outbox" / "2568" / "Q2" / "rollup-2568-Q2.xlsx",
                        "ตัวชี้วัด (Indicators)")
     for code, row in rows.items():
-        assert row["Baseline (last year)"] == pytest.approx(last_year[code][0], rel=1e-12), code
+        assert row["Baseline"] == pytest.approx(last_year[code][0], rel=1e-12), code
         assert row["Baseline from"] == "ผลปีก่อนจากฐานข้อมูล (ledger)"
         if row["Provincial result"] is not None:
             assert row["Change"] == pytest.approx(row["Provincial result"] - last_year[code][0])
