@@ -62,3 +62,19 @@ def test_a_new_plan_without_a_kind_in_a_row_is_a_required_value(small_plan, tmp_
     wb.save(path)
     got = {(p.code, p.cell) for p in check_plan(path) if p.is_error}
     assert got == {("value.required", "K5")}
+
+
+def test_an_empty_when_empty_cell_means_an_error(small_plan, tmp_path):
+    """The plan's default for an indicator left empty in a report is an error."""
+    from pipeline.plan_load import load_plan
+
+    path = tmp_path / "2568.xlsx"
+    write_plan(small_plan, path)
+    wb = load_workbook(path)
+    ws = wb[schemas.PLAN_INDICATORS.name]
+    assert ws["Q4"].value == "คำเตือน"
+    ws["Q4"] = None
+    wb.save(path)
+    plan = load_plan(path)
+    assert plan.indicators["1.1"].when_empty == "error"
+    assert plan.indicators["2.1"].when_empty == "warning"

@@ -101,7 +101,7 @@ def test_strategies_indicators_disbursement(plan_wb):
     # kind, agency target, levels, rhythm, academic year, minimum reporters, when empty
     assert [c.value for c in ind[4][10:17]] == [
         "ร้อยละจากจำนวนนับ (ตัวตั้ง/ตัวหาร)", 95, None, "ทุกไตรมาส", None, 50,
-        "ข้อผิดพลาด (ต้องรายงาน)"]
+        "คำเตือน"]
     assert ind["K6"].value == "จำนวนนับ" and ind["Q6"].value == "คำเตือน"
     assert ind["F5"].value == "โรงเรียน, โรงเรียนเอกชน"
     assert ind["F7"].value == "สำนักงานเขตพื้นที่การศึกษา, วิทยาลัยอาชีวศึกษา"

@@ -7,6 +7,7 @@ it back with the real reader and validates it against the small Sisaket plan.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -267,8 +268,11 @@ def test_missing_result_is_an_error_or_a_warning_as_the_plan_says(small_plan, tm
                          tmp_path, small_plan)  # 4.1: the plan says a warning
     assert found(rep) == {("indicator.result-missing", INDICATORS, "F7", "warning")}
     assert rep.valid
-    rep = validate_saved(filled_template(small_plan, results={"1.1": 97, "4.1": 2}),
-                         tmp_path, small_plan)  # 2.1: the plan says an error
+    plan = dataclasses.replace(small_plan, indicators={
+        **small_plan.indicators,
+        "2.1": dataclasses.replace(small_plan.indicators["2.1"], when_empty="error")})
+    rep = validate_saved(filled_template(plan, results={"1.1": 97, "4.1": 2}),
+                         tmp_path, plan)  # 2.1: the plan says an error
     assert found(rep) == {("indicator.result-missing", INDICATORS, "F6", "error")}
     assert not rep.valid
 
