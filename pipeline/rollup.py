@@ -699,9 +699,9 @@ BREAKDOWN_COLS = [
     Col("รหัส", "Code", "code", "text", 8),
     Col("ตัวชี้วัด", "Indicator", "name", "wrap", 44),
     Col("สังกัด / อำเภอ", "Affiliation / district", "label", "wrap", 30),
-    Col("ค่าเป้าหมายจังหวัด", "Provincial target", "target", "number", 12),
+    Col("ค่าเป้าหมายจังหวัด", "Provincial target", "target", "number", 16),
     Col("ผล", "Result", "figure", "number", 12),
-    Col("ผลการประเมิน", "Verdict", lambda r: verdict_text(r.get("verdict")), "wrap", 18),
+    Col("ผลการประเมิน", "Verdict", lambda r: verdict_text(r.get("verdict")), "wrap", 20),
     Col("หน่วยงานที่รายงาน", "Reporters", "reported", "int", 11),
     Col("หน่วยงานที่ต้องรายงาน", "Expected", "expected", "int", 11),
 ]
@@ -1393,18 +1393,18 @@ def _annual_indicators(sh: Any, fm: Formats, figs: list[QuarterFigures], sub: st
     _titles(sh, fm, "ตัวชี้วัด: ผลประจำปีเทียบค่าเป้าหมายจังหวัด (Indicators: the year's verdict)",
             sub)
     year = year_verdicts(figs)
-    per_q = [("figure", "ผลจังหวัด", "Provincial", "number", 11),
-             ("verdict", "ผลประเมิน", "Verdict", "wrap", 14)]
+    per_q = [("figure", "ผลจังหวัด", "Provincial", "number", 12),
+             ("verdict", "ผลประเมิน", "Verdict", "wrap", 20)]
     fixed = [("code", "รหัส", "Code", "text", 8), ("name", "ตัวชี้วัด", "Indicator", "wrap", 40),
              ("kind_label", "ชนิด", "Kind", "wrap", 14),
              ("unit_label", "หน่วยนับ", "Unit", "wrap", 12),
-             ("target", "เป้าหมายจังหวัด", "Provincial target", "number", 11),
-             ("previous", "ค่าฐาน", "Baseline", "number", 11)]
+             ("target", "เป้าหมายจังหวัด", "Provincial target", "number", 14),
+             ("previous", "ค่าฐาน", "Baseline", "number", 12)]
     final = [("figure", "ผลประจำปี", "Year's result", "number", 12),
-             ("verdict", "ผลการประเมินประจำปี", "Year's verdict", "wrap", 16),
+             ("verdict", "ผลประเมินประจำปี", "Year's verdict", "wrap", 20),
              ("reported", "ผู้รายงาน", "Reporters", "int", 9),
              ("expected", "ต้องรายงาน", "Expected", "int", 9),
-             ("improved", "เทียบค่าฐาน", "Vs baseline", "wrap", 13)]
+             ("improved", "เทียบค่าฐาน", "Vs baseline", "wrap", 20)]
     sh.set_row(HEADER_ROW, HEADER_HEIGHT)
     for c, (_, th, en, _, width) in enumerate(fixed):
         sh.write_string(HEADER_ROW, c, f"{th}\n{en}", fm.header)

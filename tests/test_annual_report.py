@@ -60,7 +60,7 @@ def test_quarters_side_by_side(scenario):
     ind = wb[ANNUAL_SHEETS["indicators"]]
     header = [c.value for c in ind[4]]
     assert header[6] == "ผลจังหวัด\nProvincial" and header[7] == "ผลประเมิน\nVerdict"
-    assert header[14:19] == ["ผลประจำปี\nYear's result", "ผลการประเมินประจำปี\nYear's verdict",
+    assert header[14:19] == ["ผลประจำปี\nYear's result", "ผลประเมินประจำปี\nYear's verdict",
                              "ผู้รายงาน\nReporters", "ต้องรายงาน\nExpected",
                              "เทียบค่าฐาน\nVs baseline"]
     assert ind.cell(row=3, column=15).value == "ผลประจำปี ณ ไตรมาส 2 (the year, as of Q2)"
