@@ -108,18 +108,20 @@ class Corpus:
 
 def base_plan(agencies: list[Agency], k: int) -> tuple[list[int], list[int]]:
     """Which agencies get a really filled workbook (the first ``k``, plus the first of any
-    agency type they miss), and for every agency the base whose file it reuses: one of
-    the same type, so its locked indicators and stamp stay right."""
+    agency type and levels taught they miss), and for every agency the base whose file it
+    reuses: one of the same type and levels (they decide which indicators a template
+    asks), so its locked indicators and stamp stay right."""
     bases = list(range(min(k, len(agencies))))
-    by_type: dict[str, list[int]] = {}
+    by_type: dict[tuple[str, frozenset[str]], list[int]] = {}
     for b in bases:
-        by_type.setdefault(agencies[b].agency_type, []).append(b)
+        by_type.setdefault((agencies[b].agency_type, agencies[b].levels), []).append(b)
     base_of = []
     for i, a in enumerate(agencies):
-        if a.agency_type not in by_type:
+        key = (a.agency_type, a.levels)
+        if key not in by_type:
             bases.append(i)
-            by_type[a.agency_type] = [i]
-        same = by_type[a.agency_type]
+            by_type[key] = [i]
+        same = by_type[key]
         base_of.append(i if i in same else same[i % len(same)])
     return bases, base_of
 

@@ -9,8 +9,8 @@ works on any ledger file, an open sqlite3 connection or a ``Ledger`` object.
 
 from __future__ import annotations
 
+import math
 import sqlite3
-import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,11 +19,11 @@ from typing import Any
 import pandas as pd
 
 from schemas import BUDGET
-from schemas.choices import CAPITAL_CATEGORIES, SUMMABLE_UNITS, by_key
+from schemas.choices import CAPITAL_CATEGORIES, by_key
 
 from . import catalog
 from .model import Problem
-from .plan import Plan
+from .plan import Indicator, Plan
 
 MEASURES = ("allocated", "committed", "disbursed")
 # Figures that may not fall from one quarter's report to the next. "committed" is the
@@ -123,16 +123,20 @@ def _lines_of(conn: sqlite3.Connection, ids: list[int]) -> pd.DataFrame:
 
 
 def _results_of(conn: sqlite3.Connection, ids: list[int]) -> pd.DataFrame:
-    cols = ["submission_id", "row", "indicator_code", "result", "evidence"]
+    cols = ["submission_id", "row", "indicator_code", "result", "numerator", "denominator",
+            "weight", "answer", "evidence"]
     if not ids:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS _c_ids (id INTEGER PRIMARY KEY)")
     conn.execute("DELETE FROM _c_ids")
     conn.executemany("INSERT INTO _c_ids VALUES (?)", [(int(i),) for i in ids])
-    return _query(conn, f"""
+    df = _query(conn, f"""
         SELECT {', '.join('r.' + c for c in cols)} FROM indicator_results r
         JOIN _c_ids c ON c.id = r.submission_id ORDER BY r.submission_id, r.row
     """)
+    for c in ("result", "numerator", "denominator", "weight"):
+        df[c] = pd.to_numeric(df[c], errors="coerce")
+    return df
 
 
 def blank(value: Any) -> bool:
@@ -283,84 +287,254 @@ def total_row(table: pd.DataFrame, targets: Targets) -> dict[str, Any]:
 
 
 # ---- indicators ------------------------------------------------------------------------------
-def _provincial(values: list[float], unit: str) -> float | None:
-    if not values:
-        return None
-    return float(sum(values)) if unit in SUMMABLE_UNITS else float(statistics.median(values))
+INDICATOR_BREAKDOWNS = ("affiliation", "district")
 
 
-def _quartiles(values: list[float]) -> tuple[float | None, float | None]:
-    if len(values) < 2:
-        return (values[0], values[0]) if values else (None, None)
-    q = statistics.quantiles(values, n=4, method="inclusive")
-    return q[0], q[2]
+class Acc:
+    """What one indicator's reports add up to (for the province, or one affiliation or
+    district), by the kind's rule (schemas.choices.INDICATOR_KINDS): never a sum or a
+    median of agencies' rates or averages."""
+
+    __slots__ = ("n", "num", "den", "vw", "w", "v", "yes")
+
+    def __init__(self) -> None:
+        self.n = 0  # agencies that reported
+        self.num = self.den = self.vw = self.w = self.v = 0.0
+        self.yes = 0
+
+    def add(self, kind: str, result: Any, num: Any, den: Any, weight: Any, answer: Any) -> bool:
+        """Count one agency's inputs; False (not counted) when they are incomplete."""
+        if kind == "percent_of_counts":
+            if blank(num) or blank(den) or den < 0 or num > den:
+                return False
+            self.num += float(num)
+            self.den += float(den)
+        elif kind == "weighted_mean":
+            if blank(result) or blank(weight) or weight <= 0:
+                return False
+            self.vw += float(result) * float(weight)
+            self.w += float(weight)
+        elif kind == "yes_no":
+            if answer not in ("yes", "no"):
+                return False
+            self.yes += answer == "yes"
+        else:  # count, amount, agency_mean
+            if blank(result):
+                return False
+            self.v += float(result)
+        self.n += 1
+        return True
+
+    def figure(self, kind: str) -> float | None:
+        if not self.n:
+            return None
+        if kind == "percent_of_counts":
+            return 100.0 * self.num / self.den if self.den > 0 else None
+        if kind == "weighted_mean":
+            return self.vw / self.w if self.w > 0 else None
+        if kind == "yes_no":
+            return 100.0 * self.yes / self.n
+        if kind == "agency_mean":
+            return self.v / self.n
+        return self.v  # count, amount: the sum
 
 
-def indicator_table(plan: Plan, results: pd.DataFrame,
-                    previous: pd.DataFrame | None) -> pd.DataFrame:
-    """One row per plan indicator: who should report, who did, who met the target, and
-    a provincial figure (a sum for count/baht units, else the median with the spread)."""
-    rows = []
-    prev_by_code: dict[str, list[float]] = {}
-    if previous is not None and len(previous):
-        for code, grp in previous.dropna(subset=["result"]).groupby("indicator_code"):
-            prev_by_code[str(code)] = [float(v) for v in grp["result"]]
-    # one pass over the results (not a mask per indicator: 420,000 rows at 30,000 agencies):
-    # each indicator's (agency, result) pairs in the frame's order, which sums keep
-    by_code: dict[Any, list[tuple[Any, Any]]] = {}
-    if len(results):
-        ok = results["result"].notna().tolist()
-        for code, agency, value, present in zip(
-                results["indicator_code"].tolist(), results["agency_code"].tolist(),
-                results["result"].tolist(), ok, strict=True):
-            if present:
-                by_code.setdefault(code, []).append((agency, value))
-    codes_by_type: dict[str, set[str]] = {}
-    for a in plan.agencies.values():
-        codes_by_type.setdefault(a.agency_type, set()).add(a.code)
+def agency_value(kind: str, result: Any, num: Any, den: Any, answer: Any) -> float | None:
+    """One agency's own figure of an indicator (its rate, value or mean; 100/0 for yes/no)."""
+    if kind == "percent_of_counts":
+        return None if blank(num) or blank(den) or not den else 100.0 * float(num) / float(den)
+    if kind == "yes_no":
+        return None if answer not in ("yes", "no") else (100.0 if answer == "yes" else 0.0)
+    return None if blank(result) else float(result)
+
+
+def _verdict(ind: Indicator, figure: float | None, reported: int, expected: int) -> str:
+    """achieved / not_achieved against the provincial target, or insufficient when fewer
+    agencies reported than the plan's minimum share of those expected."""
+    needed = max(1, math.ceil(expected * ind.min_reporting_pct / 100 - 1e-9))
+    if figure is None or reported < needed:
+        return "insufficient"
+    return "achieved" if ind.met(figure) else "not_achieved"
+
+
+INPUT_COLUMNS = ("result", "numerator", "denominator", "weight", "answer")
+
+
+def _accumulate(plan: Plan, frames: dict[int, pd.DataFrame], quarter: int,
+                expected: dict[str, set[str]], agency_dims: dict[str, tuple[str, str]]
+                ) -> dict[tuple[str, str | None, Any], Acc]:
+    """One pass over each counted quarter's rows: an Acc per (indicator, dim, key), dim None
+    for the province. Rows of agencies the indicator is not asked of are left out."""
+    accs: dict[tuple[str, str | None, Any], Acc] = {}
+    by_quarter: dict[int, list[Indicator]] = {}
+    for ind in plan.indicators.values():
+        cq = ind.counted_quarter(quarter)
+        if cq is not None:
+            by_quarter.setdefault(cq, []).append(ind)
+    for cq, inds in by_quarter.items():
+        df = frames.get(cq)
+        if df is None or not len(df):
+            continue
+        wanted = {i.code: i for i in inds}
+        cols = [df[c].tolist() if c in df.columns else [None] * len(df)
+                for c in ("indicator_code", "agency_code", *INPUT_COLUMNS)]
+        for code, agency, result, num, den, weight, answer in zip(*cols, strict=True):
+            ind = wanted.get(code)
+            if ind is None or agency not in expected[ind.code]:
+                continue
+            acc = accs.get((code, None, None))
+            if acc is None:
+                acc = accs[(code, None, None)] = Acc()
+            if not acc.add(ind.kind, result, num, den, weight, answer):
+                continue
+            aff, district = agency_dims[agency]
+            for key in (("affiliation", aff), ("district", district)):
+                sub = accs.get((code, *key))
+                if sub is None:
+                    sub = accs[(code, *key)] = Acc()
+                sub.add(ind.kind, result, num, den, weight, answer)
+    return accs
+
+
+def expected_agencies(plan: Plan) -> dict[str, set[str]]:
+    """Per indicator, the registry agencies it is asked of (type and levels taught)."""
+    return {ind.code: {a.code for a in plan.agencies.values() if ind.applies_to(a)}
+            for ind in plan.indicators.values()}
+
+
+def previous_year_figures(conn: sqlite3.Connection, plan: Plan, fy: int,
+                          expected: dict[str, set[str]]) -> dict[str, float]:
+    """The previous fiscal year's consolidated figure per indicator, from the ledger: the
+    latest quarter of that year in which the indicator was reported (Q4 = the year), by
+    this plan's kind rule over the agencies it is asked of."""
+    out: dict[str, float] = {}
+    for q in (4, 3, 2, 1):
+        todo = [i for i in plan.indicators.values() if i.code not in out]
+        if not todo:
+            break
+        cur = current_submissions(conn, fy - 1, q)
+        if not len(cur):
+            continue
+        rows = _with_agency(_results_of(conn, list(cur["id"])), cur)
+        accs: dict[str, Acc] = {}
+        kinds = {i.code: i.kind for i in todo}
+        for code, agency, result, num, den, weight, answer in zip(*(
+                rows[c].tolist() for c in ("indicator_code", "agency_code", *INPUT_COLUMNS)),
+                strict=True):
+            if code in kinds and agency in expected.get(code, ()):
+                accs.setdefault(code, Acc()).add(kinds[code], _nan_none(result),
+                                                 _nan_none(num), _nan_none(den),
+                                                 _nan_none(weight), answer)
+        for code, acc in accs.items():
+            fig = acc.figure(kinds[code])
+            if fig is not None:
+                out[code] = fig
+    return out
+
+
+def _nan_none(v: Any) -> Any:
+    return None if blank(v) else v
+
+
+def indicator_table(plan: Plan, frames: dict[int, pd.DataFrame], quarter: int,
+                    previous: dict[str, float]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per indicator: the provincial figure by its kind's rule, reporters against those
+    expected, the verdict, and the change against the baseline (the previous fiscal year's
+    figure from the ledger, else the plan's). Second frame: the same per affiliation and
+    per district (long format). ``frames``: counted results per quarter."""
+    expected = expected_agencies(plan)
+    agency_dims = {a.code: (a.affiliation, a.district) for a in plan.agencies.values()}
+    accs = _accumulate(plan, frames, quarter, expected, agency_dims)
+    kinds = by_key("indicator_kind")
+    verdicts = by_key("verdict")
+    rows, breakdown = [], []
     for ind in sorted(plan.indicators.values(), key=lambda i: _code_key(i.code)):
-        expected: set[str] = set()
-        for agency_type, codes in codes_by_type.items():
-            if ind.applies_to(agency_type):
-                expected |= codes
-        values = [float(v) for agency, v in by_code.get(ind.code, ()) if agency in expected]
-        met = sum(1 for v in values if ind.met(v))
-        summable = ind.unit in SUMMABLE_UNITS
-        figure = _provincial(values, ind.unit)
-        q1, q3 = _quartiles(values)
-        prev_source = None
-        prev_figure = None
-        if ind.code in prev_by_code:
-            prev_figure = _provincial(prev_by_code[ind.code], ind.unit)
-            prev_source = "ledger"
+        cq = ind.counted_quarter(quarter)
+        n_expected = len(expected[ind.code])
+        acc = accs.get((ind.code, None, None)) or Acc()
+        figure = acc.figure(ind.kind) if cq is not None else None
+        verdict = "not_due" if cq is None else _verdict(ind, figure, acc.n, n_expected)
+        source = None
+        baseline = None
+        if ind.code in previous:
+            baseline, source = previous[ind.code], "ledger"
         elif ind.previous_result is not None:
-            prev_figure = float(ind.previous_result)
-            prev_source = "plan"
-        change = None if (figure is None or prev_figure is None) else figure - prev_figure
+            baseline, source = float(ind.previous_result), "plan"
+        change = None if (figure is None or baseline is None) else figure - baseline
         improved = None
-        if change is not None:
+        if change is not None and change != 0:
             improved = change > 0 if ind.direction == "higher" else change < 0
+        elif change == 0:
+            improved = False
         rows.append({
-            "code": ind.code, "name": ind.name_th, "unit": ind.unit,
-            "unit_label": choice_label("unit", ind.unit),
-            "direction": ind.direction, "direction_label": choice_label("direction", ind.direction),
-            "strategy_no": ind.strategy_no, "target": float(ind.target),
-            "expected": len(expected), "reported": len(values), "met": met,
-            "not_met": len(values) - met,
-            "share_met": _rate(met, len(values)),
-            "share_reported": _rate(len(values), len(expected)),
-            "summable": summable,
-            "figure": figure,
-            "figure_kind": "sum" if summable else "median",
-            "mean": (float(statistics.fmean(values)) if values and not summable else None),
-            "min": min(values) if values else None,
-            "q1": q1 if not summable else None,
-            "q3": q3 if not summable else None,
-            "max": max(values) if values else None,
-            "previous": prev_figure, "previous_source": prev_source,
+            "code": ind.code, "name": ind.name_th, "strategy_no": ind.strategy_no,
+            "kind": ind.kind, "kind_label": kinds[ind.kind].th,
+            "unit": ind.unit, "unit_label": choice_label("unit", ind.unit),
+            "direction": ind.direction,
+            "direction_label": choice_label("direction", ind.direction),
+            "target": float(ind.target), "agency_target": ind.agency_target,
+            "counted_quarter": cq, "academic_year": ind.academic_year,
+            "expected": n_expected, "reported": acc.n if cq is not None else 0,
+            "share_reported": _rate(acc.n, n_expected) if cq is not None else None,
+            "figure": figure, "verdict": verdict, "verdict_label": verdicts[verdict].th,
+            "previous": baseline, "previous_source": source,
             "change": change, "improved": improved,
         })
-    return pd.DataFrame(rows)
+        if cq is None:
+            continue
+        for dim in INDICATOR_BREAKDOWNS:
+            groups: dict[Any, int] = {}
+            for code in expected[ind.code]:
+                key = agency_dims[code][0 if dim == "affiliation" else 1]
+                groups[key] = groups.get(key, 0) + 1
+            labels = _dimension_labels(plan, dim, list(groups))
+            for key in sorted(groups, key=str):
+                sub = accs.get((ind.code, dim, key)) or Acc()
+                fig = sub.figure(ind.kind)
+                v = _verdict(ind, fig, sub.n, groups[key])
+                breakdown.append({
+                    "dimension": dim, "key": key, "label": labels.get(key, key),
+                    "code": ind.code, "name": ind.name_th, "strategy_no": ind.strategy_no,
+                    "expected": groups[key], "reported": sub.n, "figure": fig,
+                    "target": float(ind.target), "verdict": v,
+                    "verdict_label": verdicts[v].th})
+    return pd.DataFrame(rows), pd.DataFrame(breakdown)
+
+
+def agency_results_frame(plan: Plan, frames: dict[int, pd.DataFrame], quarter: int
+                         ) -> pd.DataFrame:
+    """Each agency's own result per indicator counted at ``quarter`` (its rate, value or
+    answer), with the agency target where the plan has one and whether it was met."""
+    expected = expected_agencies(plan)
+    names = {a.code: a.name_th for a in plan.agencies.values()}
+    out: list[dict[str, Any]] = []
+    for ind in sorted(plan.indicators.values(), key=lambda i: _code_key(i.code)):
+        cq = ind.counted_quarter(quarter)
+        df = frames.get(cq) if cq is not None else None
+        if df is None or not len(df):
+            continue
+        sel = df[df["indicator_code"] == ind.code]
+        for rec in sel.to_dict("records"):
+            if rec["agency_code"] not in expected[ind.code]:
+                continue
+            value = agency_value(ind.kind, _nan_none(rec.get("result")),
+                                 _nan_none(rec.get("numerator")),
+                                 _nan_none(rec.get("denominator")), rec.get("answer"))
+            met = None
+            if value is not None and ind.agency_target is not None:
+                met = ind.met(value, ind.agency_target)
+            out.append({
+                "indicator_code": ind.code, "agency_code": rec["agency_code"],
+                "agency_name": names.get(rec["agency_code"], ""), "kind": ind.kind,
+                "numerator": _nan_none(rec.get("numerator")),
+                "denominator": _nan_none(rec.get("denominator")),
+                "weight": _nan_none(rec.get("weight")),
+                "answer": choice_label("yes_no", rec["answer"]) if rec.get("answer") else None,
+                "value": value, "agency_target": ind.agency_target, "met": met,
+                "evidence": _nan_none(rec.get("evidence")), "quarter": cq})
+    cols = ["indicator_code", "agency_code", "agency_name", "kind", "numerator", "denominator",
+            "weight", "answer", "value", "agency_target", "met", "evidence", "quarter"]
+    return pd.DataFrame(out, columns=cols)
 
 
 def _code_key(code: str) -> tuple:
@@ -618,7 +792,9 @@ class QuarterFigures:
     results: pd.DataFrame  # indicator results of counted submissions + agency attributes
     budget: dict[str, pd.DataFrame]  # dimension -> table (see budget_table)
     budget_total: dict[str, Any]
-    indicators: pd.DataFrame
+    indicators: pd.DataFrame  # one row per plan indicator (see indicator_table)
+    indicator_breakdown: pd.DataFrame  # per affiliation and district, long format
+    agency_indicators: pd.DataFrame  # each agency's own results (agency_results_frame)
     completeness: pd.DataFrame  # per agency
     completeness_by: dict[str, pd.DataFrame]  # "affiliation", "district"
     completeness_total: dict[str, Any]
@@ -634,12 +810,28 @@ class QuarterFigures:
         return c[c["state"].isin(["missing", "rejected"])].reset_index(drop=True)
 
     @property
-    def indicator_share_met(self) -> float | None:
-        """Of all results reported against the plan's indicators, the share meeting target."""
+    def indicators_achieved(self) -> tuple[int, int]:
+        """(indicators achieved, indicators due this quarter): the committee's headline
+        "ตัวชี้วัดที่บรรลุเป้าหมาย x จาก N ตัวชี้วัดที่ถึงรอบรายงาน". Indicators with too few
+        reporters count as due and not achieved."""
         t = self.indicators
         if not len(t):
-            return None
-        return _rate(int(t["met"].sum()), int(t["reported"].sum()))
+            return 0, 0
+        due = t[t["verdict"] != "not_due"]
+        return int((due["verdict"] == "achieved").sum()), len(due)
+
+    def indicators_by_strategy(self) -> list[dict[str, Any]]:
+        """Per strategy: indicators, due, achieved, not achieved, too few reporters."""
+        t = self.indicators
+        out = []
+        for s in sorted(self.plan.strategies.values(), key=lambda s: s.no):
+            mine = t[t["strategy_no"] == s.no] if len(t) else t
+            v = mine["verdict"].tolist() if len(mine) else []
+            out.append({"strategy_no": s.no, "label": s.label, "indicators": len(v),
+                        "due": sum(x != "not_due" for x in v),
+                        "achieved": v.count("achieved"), "not_achieved": v.count("not_achieved"),
+                        "insufficient": v.count("insufficient"), "not_due": v.count("not_due")})
+        return out
 
 
 def consolidate_quarter(ledger: Any, plan: Plan, fy: int, q: int) -> QuarterFigures:
@@ -664,8 +856,11 @@ def _consolidate(conn: sqlite3.Connection, plan: Plan, fy: int, q: int) -> Quart
     results = _with_agency(_results_of(conn, list(current["id"])), current)
     for a in ("agency_name", "agency_type", "affiliation", "district"):
         results[a] = results["agency_code"].map(attrs[a]) if len(results) else []
-    if len(results):
-        results["result"] = pd.to_numeric(results["result"], errors="coerce")
+    frames = {q: results}
+    for cq in {i.counted_quarter(q) for i in plan.indicators.values()} - {None, q}:
+        cur = current_submissions(conn, fy, cq)
+        cur = cur[cur["agency_code"].isin(set(reg["agency_code"]))].reset_index(drop=True)
+        frames[cq] = _with_agency(_results_of(conn, list(cur["id"])), cur)
     targets = targets_for(plan, q)
     budget = {}
     for dim in DIMENSIONS:
@@ -675,11 +870,8 @@ def _consolidate(conn: sqlite3.Connection, plan: Plan, fy: int, q: int) -> Quart
         elif dim == "agency":
             keys = list(reg["agency_code"])
         budget[dim] = budget_table(lines, dim, plan, targets, keys)
-    prev_year = None
-    prev_cur = current_submissions(conn, fy - 1, q)
-    if len(prev_cur):
-        prev_year = _results_of(conn, list(prev_cur["id"]))
-        prev_year["result"] = pd.to_numeric(prev_year["result"], errors="coerce")
+    previous = previous_year_figures(conn, plan, fy, expected_agencies(plan))
+    indicators, indicator_breakdown = indicator_table(plan, frames, q, previous)
     comp = completeness_frame(plan, subs, current)
     fell: list[Fell] = []
     if q > 1 and len(current):
@@ -694,7 +886,8 @@ def _consolidate(conn: sqlite3.Connection, plan: Plan, fy: int, q: int) -> Quart
         plan=plan, fiscal_year=fy, quarter=q, targets=targets, submissions=subs,
         current=current, lines=lines, results=results, budget=budget,
         budget_total=total_row(budget["agency"], targets),
-        indicators=indicator_table(plan, results, prev_year),
+        indicators=indicators, indicator_breakdown=indicator_breakdown,
+        agency_indicators=agency_results_frame(plan, frames, q),
         completeness=comp,
         completeness_by={d: completeness_by(comp, d) for d in ("affiliation", "district")},
         completeness_total=completeness_total(comp),

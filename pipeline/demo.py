@@ -1,7 +1,8 @@
 """The demo province: a Sisaket workspace with a plan, two quarters of reports and flaws.
 
-``build_demo(ws)`` writes ``plan/2568.xlsx``, one filled template per agency per quarter
-(FY 2568 Q1 and Q2) delivered the three ways the office receives them (.eml files, a
+``build_demo(ws)`` writes ``plan/2568.xlsx`` and ``plan/2567.xlsx``, one filled template
+per agency per quarter (FY 2568 Q1 and Q2, and last year's 12-month report, FY 2567 Q4,
+so year-on-year comparisons come from the ledger) delivered the three ways the office receives them (.eml files, a
 Maildir, files dropped into ``inbox/``), a few realistic flaws, and
 ``demo-manifest.json``: for every file, what the product should conclude about it. Later
 steps' tests check themselves against that manifest, so it must say exactly what a
@@ -13,6 +14,7 @@ bytes, and files whose bytes did not change are not rewritten.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import mailbox
@@ -37,14 +39,15 @@ from typing import Any
 from openpyxl import Workbook
 
 import schemas
-from schemas.choices import BUDGET_SOURCES, EXPENDITURE_CATEGORIES, PROGRESS_STATUSES
+from schemas.choices import BUDGET_SOURCES, EXPENDITURE_CATEGORIES, PROGRESS_STATUSES, YES_NO
 
 from . import calendar as fcal
 from . import demo_data as dd
 from . import xlstyle as xs
 from .atomic import write_bytes_atomic, write_text_atomic
+from .consolidate import expected_agencies
 from .ods import ods_bytes, sheets_from_openpyxl
-from .plan import Agency, Plan
+from .plan import Agency, Indicator, Plan
 from .plan_workbook import write_plan
 from .templates import build_template, template_filename
 from .workspace import Workspace
@@ -88,9 +91,10 @@ class Report:
     agency: Agency
     quarter: int
     projects: list[Project]
-    results: dict[str, float]
+    results: dict[str, dict[str, Any]]  # indicator code -> input cells (field -> value)
     reporter: tuple[str, str, str, str]  # name, position, phone, e-mail
     received_at: datetime
+    fiscal_year: int = dd.FISCAL_YEAR
 
 
 def _baht(satang: int) -> float | int:
@@ -155,19 +159,30 @@ def _commit(rng: random.Random, projects: list[Project]) -> None:
         p.committed[1] = int(round(p.committed[2] * rng.uniform(0.3, 1.0)))
 
 
-def _result(rng: random.Random, ind: Any) -> float:
-    lo = ind.plausible_min if ind.plausible_min is not None else 0.0
-    hi = ind.plausible_max if ind.plausible_max is not None else max(ind.target * 3, 10.0)
+def _result(rng: random.Random, ind: Indicator, n_expected: int) -> dict[str, Any]:
+    """What one agency types for an indicator, by its kind: counts for a percent, a mean
+    and its test takers, yes/no, or a value. A count's share is the provincial target
+    spread over the agencies asked."""
     t = ind.target
-    if ind.unit == "count":
-        v: float = float(rng.randint(0, max(1, int(t * 2.5))))
-    elif ind.unit == "baht":
-        v = round(rng.gauss(t, t * 0.2), 2)
-    elif ind.unit == "ratio":
-        v = round(rng.gauss(t + 1, 4), 1)
-    else:
-        v = round(rng.gauss(t - 2, 6), 2)
-    return float(min(hi, max(lo, v)))
+    if ind.kind == "percent_of_counts":
+        den = rng.randint(15, 420)
+        rate = min(100.0, max(0.0, rng.gauss(t - 1.5, 7)))
+        return {"numerator": int(round(den * rate / 100)), "denominator": den}
+    if ind.kind == "weighted_mean":
+        return {"result": round(min(100.0, max(0.0, rng.gauss(t - 1, 7))), 2),
+                "weight": rng.randint(6, 140)}
+    if ind.kind == "yes_no":
+        return {"answer": "yes" if rng.random() < min(0.98, t / 100 + 0.02) else "no"}
+    hi = ind.plausible_max if ind.plausible_max is not None else t * 3
+    if ind.kind in ("count", "amount"):
+        share = t / max(1, n_expected)
+        v = rng.uniform(0, 2 * share) if ind.kind == "amount" else rng.randint(
+            0, max(1, round(2 * share)))
+        v = round(v, -2) if ind.kind == "amount" else v
+        return {"result": min(hi, v)}
+    spread = t * 0.2 if ind.unit == "baht" else 4.0
+    v = rng.gauss(t * (1.04 if ind.direction == "lower" else 0.99), spread)
+    return {"result": round(min(hi, max(0.0, v)), 2)}
 
 
 def _received(rng: random.Random, plan: Plan, quarter: int) -> datetime:
@@ -190,6 +205,7 @@ def _reporter(rng: random.Random, agency: Agency) -> tuple[str, str, str, str]:
 def make_reports(plan: Plan) -> dict[tuple[str, int], Report]:
     """Q1 and Q2 figures of every agency (Q2 cumulative, never below Q1)."""
     out = {}
+    expected = expected_agencies(plan)
     for agency in plan.agencies.values():
         rng = random.Random(f"{dd.SEED}-{agency.code}")
         projects = _projects(rng, plan, agency)
@@ -199,10 +215,30 @@ def make_reports(plan: Plan) -> dict[tuple[str, int], Report]:
             target = plan.disbursement[q].overall_pct
             _spread(rng, projects, base, target + rng.uniform(-10, 10), q)
             base = {p.code: p.disbursed[q] for p in projects}
-            results = {i.code: _result(rng, i) for i in plan.indicators_for(agency)}
+            results = {i.code: _result(rng, i, len(expected[i.code]))
+                       for i in plan.indicators_for(agency, q)}
             out[(agency.code, q)] = Report(agency, q, projects, results, reporter,
                                            _received(rng, plan, q))
         _commit(rng, projects)
+    return out
+
+
+def make_previous_reports(plan: Plan) -> dict[tuple[str, int], Report]:
+    """The FY 2567 12-month (Q4) report of every agency: the year's spending and every
+    indicator, so this year's roll-ups compare with last year's consolidated figures."""
+    out = {}
+    expected = expected_agencies(plan)
+    for agency in plan.agencies.values():
+        rng = random.Random(f"{dd.SEED}-{agency.code}-{plan.fiscal_year}")
+        projects = _projects(rng, plan, agency)
+        reporter = _reporter(rng, agency)
+        _spread(rng, projects, {}, 100 - rng.uniform(0, 9), 4)
+        for p in projects:
+            p.committed[4] = 0  # the year is closed: nothing outstanding
+        results = {i.code: _result(rng, i, len(expected[i.code]))
+                   for i in plan.indicators_for(agency, 4)}
+        out[(agency.code, 4)] = Report(agency, 4, projects, results, reporter,
+                                       _received(rng, plan, 4), plan.fiscal_year)
     return out
 
 
@@ -215,6 +251,7 @@ class Filled:
     budget_rows: dict[str, int]  # project code -> sheet row
     cols: dict[str, dict[str, str]]  # sheet key -> field -> column letter
     cover_rows: dict[str, int]  # cover field -> row
+    indicator_rows: dict[str, int] = field(default_factory=dict)  # indicator code -> row
 
     def cell(self, key: str, field_name: str, row: int | None = None) -> str:
         if key == "cover":
@@ -275,15 +312,22 @@ def fill(plan: Plan, report: Report, quarter: int | None = None) -> Filled:
                 budget[f"{bc[f]}{r}"] = v
     ic = cols["indicators"]
     rng = random.Random(f"{dd.SEED}-{report.agency.code}-{q}-evidence")
+    answers = {c.key: c.th for c in YES_NO}
+    ind_rows = {}
     for r in range(schemas.INDICATORS.header_row + 1, inds.max_row + 1):
         code = inds[f"{ic['indicator_code']}{r}"].value
         if code in report.results:
-            v = report.results[code]
-            inds[f"{ic['result']}{r}"] = int(v) if float(v).is_integer() else v
+            ind_rows[code] = r
+            for name, v in report.results[code].items():
+                if name == "answer":
+                    v = answers[v]
+                elif isinstance(v, float) and v.is_integer():
+                    v = int(v)
+                inds[f"{ic[name]}{r}"] = v
             ev = rng.choice(dd.EVIDENCE)
             if ev:
                 inds[f"{ic['evidence']}{r}"] = ev
-    return Filled(wb, rows, cols, cover_rows)
+    return Filled(wb, rows, cols, cover_rows, ind_rows)
 
 
 def set_text(ws: Any, ref: str, text: str) -> None:
@@ -372,19 +416,19 @@ class Delivery:
     path: str = ""
 
 
-def _message(plan: Plan, d: Delivery, n: int) -> bytes:
+def _message(d: Delivery, n: int) -> bytes:
     a = d.report.agency
-    subject = (f"ส่งรายงานผลการดำเนินงาน ไตรมาส {d.quarter}/{plan.fiscal_year} "
-               f"{a.name_th}")
-    body = (f"เรียน ศึกษาธิการจังหวัด{plan.province}\n\n"
+    fy = d.report.fiscal_year
+    subject = f"ส่งรายงานผลการดำเนินงาน ไตรมาส {d.quarter}/{fy} {a.name_th}"
+    body = (f"เรียน ศึกษาธิการจังหวัด{dd.PROVINCE}\n\n"
             f"{a.name_th} ขอส่งแบบรายงานผลการดำเนินงานและการใช้จ่ายงบประมาณ "
-            f"ไตรมาส {d.quarter} ปีงบประมาณ {plan.fiscal_year} ตามไฟล์แนบ\n\n"
+            f"ไตรมาส {d.quarter} ปีงบประมาณ {fy} ตามไฟล์แนบ\n\n"
             f"จึงเรียนมาเพื่อโปรดทราบ\n{d.sender_name}\n")
     domain = (d.sender or "example.th").split("@")[-1]
     mime = ODS_TYPE if d.filename.endswith(".ods") else XLSX_TYPE
-    return eml_bytes(sender=(d.sender_name or a.name_th, d.sender or ""), to=plan.office_email,
+    return eml_bytes(sender=(d.sender_name or a.name_th, d.sender or ""), to=dd.OFFICE_EMAIL,
                      subject=subject, body=body, received=d.received_at,
-                     message_id=f"<demo.{plan.fiscal_year}.{n:04d}.{a.code}@{domain}>",
+                     message_id=f"<demo.{fy}.{n:04d}.{a.code}@{domain}>",
                      attachment=d.data, filename=d.filename, mime=mime, rfc2047_name=d.rfc2047)
 
 
@@ -394,7 +438,7 @@ def _set_mtime(path: Path, when: datetime) -> None:
         os.utime(path, (ts, ts))
 
 
-def _write(ws: Workspace, plan: Plan, deliveries: list[Delivery]) -> None:
+def _write(ws: Workspace, deliveries: list[Delivery]) -> None:
     mailbox.Maildir(str(ws.maildir), create=True)  # new/ cur/ tmp/
     for n, d in enumerate(deliveries, start=1):
         stamp = d.received_at.strftime("%Y%m%d-%H%M%S")
@@ -403,12 +447,13 @@ def _write(ws: Workspace, plan: Plan, deliveries: list[Delivery]) -> None:
             write_bytes_atomic(target, d.data)
         elif d.source == "eml":
             target = ws.inbox / f"{stamp}-{d.report.agency.code}-q{d.quarter}-{n:03d}.eml"
-            write_bytes_atomic(target, _message(plan, d, n))
+            write_bytes_atomic(target, _message(d, n))
         else:
-            key = f"{int(d.received_at.timestamp())}.M{n:04d}P2568Q{d.quarter}.demo-mx"
+            key = (f"{int(d.received_at.timestamp())}.M{n:04d}P{d.report.fiscal_year}"
+                   f"Q{d.quarter}.demo-mx")
             name = key + (":2,S" if d.maildir_folder == "cur" else "")
             target = ws.maildir / d.maildir_folder / name
-            write_bytes_atomic(target, _message(plan, d, n))
+            write_bytes_atomic(target, _message(d, n))
         _set_mtime(target, d.received_at)
         d.path = target.relative_to(ws.root).as_posix()
 
@@ -543,7 +588,13 @@ def _files_for(plan: Plan, rep: Report, kind: str | None, source: str) -> list[D
                     "registered for this agency")])
     elif kind == "wrong-quarter":
         deliver(xlsx_bytes(f))
-        wrong = fill(plan, rep, quarter=3)
+        # a Q3 template also asks the annual results due in Q3 (O-NET): the clerk fills them
+        expected = expected_agencies(plan)
+        xrng = random.Random(f"{dd.SEED}-{code}-3")
+        extra = {i.code: _result(xrng, i, len(expected[i.code]))
+                 for i in plan.indicators_for(a, 3) if i.code not in rep.results}
+        wrong = fill(plan, dataclasses.replace(rep, results={**rep.results, **extra}),
+                     quarter=3)
         deliver(xlsx_bytes(wrong), when=rep.received_at - timedelta(days=1), quarter=3,
                 name=template_filename(plan, a, 3), status="quarantined", flaws=[_flaw(
                     "wrong-quarter", "intake", "intake.period-not-open", "error", None, None,
@@ -580,6 +631,27 @@ def _files_for(plan: Plan, rep: Report, kind: str | None, source: str) -> list[D
             "disbursed-over-allocated", "validate", "budget.disbursed-over-allocated",
             "error", budget_name, ref,
             "เบิกจ่ายสะสมมากกว่างบจัดสรร / disbursed more than allocated")])
+    elif kind == "numerator-over-denominator":
+        ind = f.sheet("indicators")
+        row = f.indicator_rows["1.2"]
+        ref = f.cell("indicators", "numerator", row)
+        den = rep.results["1.2"]["denominator"]
+        ind[ref] = den + 37  # typed the students assessed plus a wrong count
+        deliver(xlsx_bytes(f), status="rejected", flaws=[_flaw(
+            "numerator-over-denominator", "validate", "indicator.numerator-over-denominator",
+            "error", schemas.INDICATORS.name, ref,
+            "ตัวตั้งมากกว่าตัวหาร (ตัวชี้วัด 1.2) / numerator above the denominator "
+            "(indicator 1.2)")])
+    elif kind == "missing-weight":
+        ind = f.sheet("indicators")
+        row = f.indicator_rows["2.1"]
+        ref = f.cell("indicators", "weight", row)
+        ind[ref] = None
+        deliver(xlsx_bytes(f), status="rejected", flaws=[_flaw(
+            "missing-weight", "validate", "indicator.input-missing", "error",
+            schemas.INDICATORS.name, ref,
+            "ค่าเฉลี่ย O-NET ไม่ได้กรอกจำนวนผู้เข้าสอบ / O-NET mean without its number of "
+            "test takers")])
     elif kind == "no-stamp":
         deliver(no_stamp_bytes(f), flaws=[_flaw(
             "no-stamp", "validate", "structure.no-stamp", "warning", None, None,
@@ -592,11 +664,10 @@ def _job(args: tuple[Plan, Report, str | None, str]) -> list[Delivery]:
     return _files_for(*args)
 
 
-def _run_jobs(plan: Plan, jobs: list[tuple[Report, str | None, str]]) -> list[list[Delivery]]:
+def _run_jobs(args: list[tuple[Plan, Report, str | None, str]]) -> list[list[Delivery]]:
     """Fill the workbooks on every CPU (each file depends only on its own inputs, so the
     result is the same as one by one); EDUROLLUP_DEMO_WORKERS=1 forces one process."""
     workers = int(os.environ.get("EDUROLLUP_DEMO_WORKERS") or min(os.cpu_count() or 1, 8))
-    args = [(plan, rep, kind, source) for rep, kind, source in jobs]
     if workers > 1:
         try:
             # fork is quick, but forking a process that runs other threads can deadlock
@@ -610,13 +681,18 @@ def _run_jobs(plan: Plan, jobs: list[tuple[Report, str | None, str]]) -> list[li
     return [_job(a) for a in args]
 
 
-def _plan_deliveries(plan: Plan, reports: dict[tuple[str, int], Report]) -> list[Delivery]:
-    """Every file of the demo, clean and flawed, with what the product should conclude."""
+def _plan_deliveries(plan: Plan, reports: dict[tuple[str, int], Report],
+                     previous: Plan, previous_reports: dict[tuple[str, int], Report]
+                     ) -> list[Delivery]:
+    """Every file of the demo, clean and flawed, with what the product should conclude:
+    last year's 12-month reports (FY 2567 Q4), then this year's Q1 and Q2."""
     rng = random.Random(dd.SEED)
     codes = sorted(plan.agencies)
     schools = [c for c in codes if plan.agencies[c].agency_type == "school"]
     others = [c for c in codes if c not in schools and c != dd.OFFICE_CODE]
     picks = rng.sample(schools, 18) + rng.sample(others, 3)
+    primary = [c for c in schools if c not in picks and "primary" in plan.agencies[c].levels]
+    picks += rng.sample(primary, 2)
     flawed_agency = {
         "thai-digits": picks[0], "text-numbers": picks[1], "be-date-text": picks[2],
         "late": picks[3], "resubmission-corrects": picks[4],
@@ -625,12 +701,16 @@ def _plan_deliveries(plan: Plan, reports: dict[tuple[str, int], Report]) -> list
         "unregistered-sender": picks[9], "wrong-quarter": picks[10], "corrupt": picks[11],
         "ods": picks[18], "required-missing": picks[12], "not-allowed": picks[13],
         "disbursed-over-allocated": picks[19], "no-stamp": picks[20], "late-q2": picks[14],
+        "numerator-over-denominator": picks[21],
     }
+    previous_flaws = {(picks[22], 4): "missing-weight"}
     q1_flaws = {"thai-digits", "text-numbers", "be-date-text", "late", "resubmission-corrects",
                 "resubmission-supersedes", "duplicate", "formula-injection", "too-many-decimals"}
     special = {(c, 1 if k in q1_flaws else 2): k for k, c in flawed_agency.items()}
 
-    jobs: list[tuple[Report, str | None, str]] = []
+    jobs: list[tuple[Plan, Report, str | None, str]] = [
+        (previous, rep, previous_flaws.get(key), "eml")
+        for key, rep in sorted(previous_reports.items())]
     dropped_left = 4
     for (code, q), rep in sorted(reports.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         kind = special.get((code, q))
@@ -645,8 +725,8 @@ def _plan_deliveries(plan: Plan, reports: dict[tuple[str, int], Report]) -> list
                 dropped_left -= 1
             elif roll < 0.25:
                 source = "maildir"
-        jobs.append((rep, kind, source))
-    out = [d for ds in _run_jobs(plan, jobs) for d in ds]
+        jobs.append((plan, rep, kind, source))
+    out = [d for ds in _run_jobs(jobs) for d in ds]
     out.sort(key=lambda d: (d.received_at, d.report.agency.code, d.status))
     return out
 
@@ -656,17 +736,20 @@ def _plan_deliveries(plan: Plan, reports: dict[tuple[str, int], Report]) -> list
 _MEMO: dict[str, list[Delivery]] = {}
 
 
-def _deliveries(plan: Plan) -> list[Delivery]:
-    key = plan.fingerprint
+def _deliveries(plan: Plan, previous: Plan) -> list[Delivery]:
+    key = plan.fingerprint + previous.fingerprint
     if key not in _MEMO:
         _MEMO.clear()
-        _MEMO[key] = _plan_deliveries(plan, make_reports(plan))
+        _MEMO[key] = _plan_deliveries(plan, make_reports(plan), previous,
+                                      make_previous_reports(previous))
     return _MEMO[key]
 
 
-def _manifest(plan: Plan, deliveries: list[Delivery]) -> dict[str, Any]:
+def _manifest(plans: dict[int, Plan], deliveries: list[Delivery]) -> dict[str, Any]:
+    plan = plans[dd.FISCAL_YEAR]
     files = []
     for d in deliveries:
+        fy = d.report.fiscal_year
         files.append({
             "path": d.path,
             "attachment": None if d.source == "dropped" else d.filename,
@@ -674,11 +757,11 @@ def _manifest(plan: Plan, deliveries: list[Delivery]) -> dict[str, Any]:
             "sender": d.sender,
             "received_at": _stamp(d.received_at),
             "agency_code": d.report.agency.code,
-            "fiscal_year": plan.fiscal_year,
+            "fiscal_year": fy,
             "quarter": d.quarter,
             "sha256": hashlib.sha256(d.data).hexdigest(),
             "expected_status": d.status,
-            "expected_late": fcal.is_late(d.received_at, plan.due_date(d.quarter)),
+            "expected_late": fcal.is_late(d.received_at, plans[fy].due_date(d.quarter)),
             "flaws": d.flaws,
         })
     return {
@@ -695,14 +778,16 @@ def build_demo(ws: Workspace) -> dict[str, Any]:
     """Write the demo province into ``ws`` and return the manifest (also demo-manifest.json)."""
     ws.ensure()
     plan = dd.make_demo_plan()
+    previous = dd.make_previous_plan()
+    write_plan(previous, ws.plan_file(previous.fiscal_year))
     write_plan(plan, ws.plan_file(plan.fiscal_year))
     cfg = ws.root / "edurollup.toml"
     if not cfg.exists():
         write_text_atomic(cfg, CONFIG_TEXT)
         ws.config = Workspace.open(ws.root).config
-    deliveries = _deliveries(plan)
-    _write(ws, plan, deliveries)
-    manifest = _manifest(plan, deliveries)
+    deliveries = _deliveries(plan, previous)
+    _write(ws, deliveries)
+    manifest = _manifest({plan.fiscal_year: plan, previous.fiscal_year: previous}, deliveries)
     write_text_atomic(ws.root / MANIFEST_NAME,
                       json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
     return manifest

@@ -7,12 +7,14 @@ machine. Strategy wording follows the provincial plans in shared/seeds/.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 from .plan import Agency, DisbursementTarget, Indicator, Plan, Strategy
 
 SEED = 2568
 FISCAL_YEAR = 2568
+PREVIOUS_FISCAL_YEAR = 2567
 PROVINCE = "ศรีสะเกษ"
 OFFICE_NAME = "สำนักงานศึกษาธิการจังหวัดศรีสะเกษ"
 OFFICE_EMAIL = "plan.peo.sisaket@example.go.th"
@@ -46,47 +48,75 @@ _LEARNERS = _SCHOOLS | {"vocational", "nfe_centre"}
 # reads as a list separator in the indicators' agency-types column.
 _OFFICES = frozenset({"area_office"})
 
-# (code, name, unit, direction, strategy, agency types or None, target, previous, min, max)
+_PRIMARY = frozenset({"primary"})
+_LOWER_SECONDARY = frozenset({"lower_secondary"})
+_KG_PRIMARY = frozenset({"early_childhood", "primary"})
+_SECONDARY = frozenset({"lower_secondary", "upper_secondary"})
+
+# Every kind of indicator, with provincial targets of the province's size (a count's target
+# is the province's total; a rate's the province's rate) and agency targets where a school
+# is judged on its own. Annual results (O-NET by academic year, graduates' employment, ITA)
+# are reported once, in a named quarter: not due in Q1-Q2.
+# (code, name, kind, unit, direction, strategy, agency types, levels, provincial target,
+#  baseline, plausible min, max, agency target, report quarter, academic year)
 INDICATORS: list[tuple] = [
-    ("1.1", "ร้อยละของสถานศึกษาที่มีระบบดูแลช่วยเหลือนักเรียนที่มีคุณภาพ", "percent", "higher", 1,
-     None, 95.0, 92.5, 0.0, 100.0),
+    ("1.1", "ร้อยละของสถานศึกษาที่มีระบบดูแลช่วยเหลือนักเรียนที่มีคุณภาพ", "yes_no", "percent",
+     "higher", 1, _LEARNERS, None, 95.0, 92.5, None, None, None, None, None),
     ("1.2", "ร้อยละของผู้เรียนที่มีความรู้ความเข้าใจและรู้เท่าทันภัยยาเสพติดและภัยรูปแบบใหม่",
-     "percent", "higher", 1, _LEARNERS, 90.0, 86.4, 0.0, 100.0),
-    ("1.3", "จำนวนผู้เรียนที่เกี่ยวข้องกับยาเสพติด", "count", "lower", 1, _LEARNERS,
-     2.0, 4.0, 0.0, 200.0),
+     "percent_of_counts", "percent", "higher", 1, _LEARNERS, None, 90.0, 86.4, 0.0, 100.0,
+     90.0, None, None),
+    ("1.3", "จำนวนผู้เรียนที่เกี่ยวข้องกับยาเสพติด", "count", "count", "lower", 1, _LEARNERS,
+     None, 60.0, 74.0, 0.0, 20.0, None, None, None),
     ("2.1", "คะแนนเฉลี่ยผลการทดสอบระดับชาติ (O-NET) ชั้นประถมศึกษาปีที่ 6 วิชาภาษาไทย",
-     "mean_score", "higher", 2, _SCHOOLS, 52.0, 50.1, 0.0, 100.0),
+     "weighted_mean", "mean_score", "higher", 2, _SCHOOLS, _PRIMARY, 52.0, 50.1, 0.0, 100.0,
+     None, 3, 2567),
     ("2.2", "คะแนนเฉลี่ยผลการทดสอบระดับชาติ (O-NET) ชั้นมัธยมศึกษาปีที่ 3 วิชาคณิตศาสตร์",
-     "mean_score", "higher", 2, _SCHOOLS, 28.0, 25.4, 0.0, 100.0),
-    ("2.3", "ร้อยละของนักเรียนชั้นประถมศึกษาปีที่ 1 ที่อ่านออกเขียนได้", "percent", "higher", 2,
-     _SCHOOLS, 90.0, 87.2, 0.0, 100.0),
-    ("2.4", "ร้อยละของผู้สำเร็จการศึกษาอาชีวศึกษาที่มีงานทำหรือศึกษาต่อภายใน 1 ปี", "percent",
-     "higher", 2, frozenset({"vocational"}), 85.0, 81.0, 0.0, 100.0),
-    ("2.5", "จำนวนผู้เรียนที่ได้รับรางวัลการแข่งขันทักษะวิชาการระดับภาคขึ้นไป", "count", "higher",
-     2, _LEARNERS, 5.0, 3.0, 0.0, 300.0),
+     "weighted_mean", "mean_score", "higher", 2, _SCHOOLS, _LOWER_SECONDARY, 28.0, 25.4, 0.0,
+     100.0, None, 3, 2567),
+    ("2.3", "ร้อยละของนักเรียนชั้นประถมศึกษาปีที่ 1 ที่อ่านออกเขียนได้", "percent_of_counts",
+     "percent", "higher", 2, _SCHOOLS, _PRIMARY, 90.0, 87.2, 0.0, 100.0, 90.0, None, None),
+    ("2.4", "ร้อยละของผู้สำเร็จการศึกษาอาชีวศึกษาที่มีงานทำหรือศึกษาต่อภายใน 1 ปี",
+     "percent_of_counts", "percent", "higher", 2, frozenset({"vocational"}), None, 85.0, 81.0,
+     0.0, 100.0, None, 4, None),
+    ("2.5", "จำนวนผู้เรียนที่ได้รับรางวัลการแข่งขันทักษะวิชาการระดับภาคขึ้นไป", "count", "count",
+     "higher", 2, _LEARNERS, None, 250.0, 210.0, 0.0, 40.0, None, None, None),
     ("3.1", "ร้อยละของครูและบุคลากรทางการศึกษาที่ได้รับการพัฒนาไม่น้อยกว่า 20 ชั่วโมงต่อปี",
-     "percent", "higher", 3, None, 90.0, 84.6, 0.0, 100.0),
-    ("3.2", "ร้อยละของครูที่ใช้เทคโนโลยีดิจิทัลในการจัดการเรียนรู้", "percent", "higher", 3,
-     _LEARNERS, 80.0, 72.3, 0.0, 100.0),
-    ("4.1", "จำนวนนักเรียนออกกลางคัน", "count", "lower", 4, _LEARNERS, 3.0, 5.0, 0.0, 500.0),
-    ("4.2", "ร้อยละของประชากรวัยเรียนที่ได้รับการศึกษาภาคบังคับ", "percent", "higher", 4,
-     frozenset({"area_office"}), 98.0, 97.1, 0.0, 100.0),
-    ("4.3", "จำนวนนักเรียนต่อครูหนึ่งคน", "ratio", "lower", 4, _SCHOOLS, 20.0, 22.5, 1.0, 80.0),
-    ("4.4", "ร้อยละของผู้เรียนนอกระบบที่ผ่านการประเมินคุณภาพการศึกษา (N-NET)", "percent",
-     "higher", 4, frozenset({"nfe_centre"}), 70.0, 64.8, 0.0, 100.0),
-    ("5.1", "ร้อยละของสถานศึกษาที่ผ่านเกณฑ์สถานศึกษาปลอดขยะ (Zero Waste School)", "percent",
-     "higher", 5, _LEARNERS, 60.0, 48.0, 0.0, 100.0),
-    ("5.2", "ค่าใช้จ่ายไฟฟ้าเฉลี่ยต่อเดือน", "baht", "lower", 5, _LEARNERS,
-     15000.0, 16850.0, 0.0, 500000.0),
-    ("6.1", "ร้อยละการเบิกจ่ายงบประมาณตามแผน", "percent", "higher", 6,
-     frozenset({"area_office", "vocational"}), 90.0, 92.2, 0.0, 100.0),
-    ("6.2", "คะแนนการประเมินคุณธรรมและความโปร่งใสในการดำเนินงาน (ITA)", "mean_score", "higher",
-     6, _OFFICES | {"vocational"}, 90.0, 88.5, 0.0, 100.0),
-    ("6.3", "ร้อยละของสถานศึกษาที่มีระบบประกันคุณภาพภายในระดับดีขึ้นไป", "percent", "higher", 6,
-     _LEARNERS, 85.0, 80.2, 0.0, 100.0),
-    ("6.4", "จำนวนภาคีเครือข่ายที่มีส่วนร่วมในการจัดการศึกษา", "count", "higher", 6, None,
-     5.0, 4.0, 0.0, 200.0),
+     "percent_of_counts", "percent", "higher", 3, None, None, 90.0, 84.6, 0.0, 100.0, None,
+     None, None),
+    ("3.2", "ร้อยละของครูที่ใช้เทคโนโลยีดิจิทัลในการจัดการเรียนรู้", "percent_of_counts",
+     "percent", "higher", 3, _LEARNERS, None, 80.0, 72.3, 0.0, 100.0, None, None, None),
+    ("4.1", "จำนวนนักเรียนออกกลางคัน", "count", "count", "lower", 4, _LEARNERS, None,
+     150.0, 183.0, 0.0, 30.0, None, None, None),
+    ("4.2", "ร้อยละของประชากรวัยเรียนที่ได้รับการศึกษาภาคบังคับ", "percent_of_counts", "percent",
+     "higher", 4, frozenset({"area_office"}), None, 98.0, 97.1, 0.0, 100.0, None, None, None),
+    ("4.3", "เงินทุนการศึกษาที่ได้รับจากภาคีเครือข่ายเพื่อนักเรียนยากจน", "amount", "baht",
+     "higher", 4, _SCHOOLS, None, 3_000_000.0, 2_650_000.0, 0.0, 500_000.0, None, None, None),
+    ("4.4", "ร้อยละของผู้เรียนนอกระบบที่ผ่านการประเมินคุณภาพการศึกษา (N-NET)",
+     "percent_of_counts", "percent", "higher", 4, frozenset({"nfe_centre"}), None, 70.0, 64.8,
+     0.0, 100.0, None, None, None),
+    ("5.1", "ร้อยละของสถานศึกษาที่ผ่านเกณฑ์สถานศึกษาปลอดขยะ (Zero Waste School)", "yes_no",
+     "percent", "higher", 5, _LEARNERS, None, 60.0, 48.0, None, None, None, None, None),
+    ("5.2", "ค่าใช้จ่ายไฟฟ้าเฉลี่ยต่อเดือนของสถานศึกษา", "agency_mean", "baht", "lower", 5,
+     _LEARNERS, None, 15000.0, 16850.0, 0.0, 500000.0, 15000.0, None, None),
+    ("6.1", "ร้อยละการเบิกจ่ายงบประมาณตามแผน", "percent_of_counts", "percent", "higher", 6,
+     frozenset({"area_office", "vocational"}), None, 90.0, 92.2, 0.0, 100.0, None, None, None),
+    ("6.2", "คะแนนการประเมินคุณธรรมและความโปร่งใสในการดำเนินงาน (ITA)", "agency_mean",
+     "mean_score", "higher", 6, _OFFICES | {"vocational"}, None, 90.0, 88.5, 0.0, 100.0, 90.0,
+     4, None),
+    ("6.3", "ร้อยละของสถานศึกษาที่มีระบบประกันคุณภาพภายในระดับดีขึ้นไป", "yes_no", "percent",
+     "higher", 6, _LEARNERS, None, 85.0, 80.2, None, None, None, None, None),
+    ("6.4", "จำนวนภาคีเครือข่ายที่มีส่วนร่วมในการจัดการศึกษา", "count", "count", "higher", 6,
+     None, None, 600.0, 540.0, 0.0, 60.0, None, None, None),
 ]
+
+
+def make_indicator(t: tuple) -> Indicator:
+    (code, name, kind, unit, direction, strategy, types, levels, target, baseline, lo, hi,
+     agency_target, report_quarter, academic_year) = t
+    return Indicator(code, name, unit, direction, strategy, types, target, baseline, lo, hi,
+                     kind=kind, agency_target=agency_target, levels=levels,
+                     report_quarter=report_quarter, academic_year=academic_year)
+
 
 DISBURSEMENT = [(1, 30.0, 32.0, 20.0), (2, 54.0, 57.0, 45.0), (3, 77.0, 80.0, 65.0),
                 (4, 100.0, 100.0, 100.0)]
@@ -173,31 +203,48 @@ def make_agencies(rng: random.Random) -> list[Agency]:
             name = f"โรงเรียนอนุบาล{district.replace('เมือง', '')}"
         else:
             name = f"โรงเรียนบ้าน{village}{rng.choice(_SCHOOL_SUFFIX)}"
+        # every fifth primary school also teaches lower secondary (ขยายโอกาส)
+        levels = _KG_PRIMARY | (_LOWER_SECONDARY if n % 5 == 0 else frozenset())
         out.append(Agency(code, name, "school", "obec_primary", district, f"3301{area}000",
-                          _emails(rng, f"s{code}", "example.ac.th")))
+                          _emails(rng, f"s{code}", "example.ac.th"), levels))
     for i, (name, district) in enumerate(SECONDARY, start=1):
         code = f"10330{i:05d}"
         out.append(Agency(code, f"โรงเรียน{name}", "school", "obec_secondary", district,
-                          "33100000", _emails(rng, f"s{code}", "example.ac.th")))
+                          "33100000", _emails(rng, f"s{code}", "example.ac.th"), _SECONDARY))
     for i, (name, district) in enumerate(VOCATIONAL, start=1):
         code = f"13330{i:05d}"
         out.append(Agency(code, name, "vocational", "ovec", district, None,
                           _emails(rng, f"plan.v{code[-3:]}", "example.ac.th")))
     for i, (name, district) in enumerate(PRIVATE, start=1):
         code = f"20330{i:05d}"
+        levels = _KG_PRIMARY if "อนุบาล" in name else _KG_PRIMARY | _SECONDARY
         out.append(Agency(code, name, "private_school", "opec", district, None,
-                          _emails(rng, f"admin{code[-3:]}", "example.th")))
+                          _emails(rng, f"admin{code[-3:]}", "example.th"), levels))
     for i, (name, district) in enumerate(MUNICIPAL, start=1):
         code = f"50330{i:05d}"
         out.append(Agency(code, name, "municipal_school", "dla", district, None,
-                          _emails(rng, f"edu.m{code[-3:]}", "example.go.th")))
+                          _emails(rng, f"edu.m{code[-3:]}", "example.go.th"),
+                          _KG_PRIMARY | _LOWER_SECONDARY))
     for i, district in enumerate(NFE_DISTRICTS, start=1):
         code = f"60330{i:05d}"
         out.append(Agency(code, f"ศูนย์ส่งเสริมการเรียนรู้ระดับอำเภอ{district}", "nfe_centre",
                           "dole", district, None, _emails(rng, f"skr{i:02d}", "example.go.th")))
     out.append(Agency("7033000001", "โรงเรียนตำรวจตระเวนชายแดนบ้านภูมิซรอล", "bpp_school",
-                      "bpp", "กันทรลักษ์", None, ("bpp.phumisrol@example.go.th",)))
+                      "bpp", "กันทรลักษ์", None, ("bpp.phumisrol@example.go.th",),
+                      _KG_PRIMARY))
     return out
+
+
+def make_previous_plan() -> Plan:
+    """The FY 2567 plan: the same registry and indicators, open for its Q4 (12-month)
+    report only, in which every indicator was asked (the annual ones too), so the
+    FY 2568 roll-ups compare with the previous year's consolidated figures from the
+    ledger, not only with the plan's baselines."""
+    plan = make_demo_plan()
+    return dataclasses.replace(
+        plan, fiscal_year=PREVIOUS_FISCAL_YEAR, open_quarters=frozenset({4}),
+        indicators={c: dataclasses.replace(i, report_quarter=None, academic_year=None)
+                    for c, i in plan.indicators.items()})
 
 
 def make_demo_plan() -> Plan:
@@ -214,7 +261,7 @@ def make_demo_plan() -> Plan:
         open_quarters=frozenset({1, 2}),
         agencies={a.code: a for a in agencies},
         strategies={i: Strategy(i, th, en) for i, (th, en) in enumerate(STRATEGIES, start=1)},
-        indicators={t[0]: Indicator(*t) for t in INDICATORS},
+        indicators={t[0]: make_indicator(t) for t in INDICATORS},
         disbursement={q: DisbursementTarget(q, o, c, k) for q, o, c, k in DISBURSEMENT},
     )
 

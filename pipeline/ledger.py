@@ -109,6 +109,10 @@ BUDGET_FIELDS = ("project_code", "project_name", "strategy", "budget_source",
                  "progress_status", "remarks")
 
 
+INDICATOR_FIELDS = ("indicator_code", "result", "evidence", "numerator", "denominator", "weight",
+                    "answer")
+
+
 def data_rows_from_lists(lists: dict[str, dict[str, list[Any]]],
                          cover: dict[str, Any] | None) -> DataRows:
     """The ledger rows of clean data given as plain column lists
@@ -129,11 +133,13 @@ def data_rows_from_lists(lists: dict[str, dict[str, list[Any]]],
     i = lists.get("indicators")
     if i and i.get("_row"):
         n = len(i["_row"])
-        codes, results, evidence = (i.get(name) or [None] * n
-                                    for name in ("indicator_code", "result", "evidence"))
-        indicators = [(_int(row), _text(code), _float(result), _text(ev))
-                      for row, code, result, ev in zip(i["_row"], codes, results, evidence,
-                                                       strict=True)]
+        codes, results, evidence, nums, dens, weights, answers = (
+            i.get(name) or [None] * n for name in INDICATOR_FIELDS)
+        indicators = [(_int(row), _text(code), _float(result), _text(ev), _float(num),
+                       _float(den), _float(weight), _text(answer))
+                      for row, code, result, ev, num, den, weight, answer in zip(
+                          i["_row"], codes, results, evidence, nums, dens, weights, answers,
+                          strict=True)]
     c = cover or {}
     return DataRows(budget, indicators, (
         _text(c.get("reporter_name")), _text(c.get("reporter_position")),
@@ -537,7 +543,8 @@ class Ledger:
         if rows.indicators:
             db.executemany(
                 "INSERT INTO indicator_results (submission_id, row, indicator_code, result, "
-                "evidence) VALUES (?,?,?,?,?)", [(sub_id, *r) for r in rows.indicators])
+                "evidence, numerator, denominator, weight, answer) VALUES (?,?,?,?,?,?,?,?,?)",
+                [(sub_id, *r) for r in rows.indicators])
         db.execute(
             "INSERT INTO cover (submission_id, reporter_name, reporter_position, reporter_phone, "
             "reporter_email, report_date) VALUES (?,?,?,?,?,?)", (sub_id, *rows.cover))
@@ -624,8 +631,8 @@ class Ledger:
 
     def indicator_results(self, fy: int, quarter: int) -> pd.DataFrame:
         """Indicator results of the current accepted submissions: a DataFrame with
-        agency_code, submission_id, row, indicator_code, result (float, NaN when not
-        reported), evidence; ordered by agency_code, row."""
+        agency_code, submission_id, row, indicator_code, result, numerator, denominator,
+        weight (floats, NaN when not reported), answer, evidence; ordered by agency_code, row."""
         import pandas as pd
 
         df = pd.read_sql_query(
@@ -633,7 +640,8 @@ class Ledger:
             "JOIN submissions s ON s.id = i.submission_id "
             "WHERE s.status = 'accepted' AND s.fiscal_year = ? AND s.quarter = ? "
             "ORDER BY s.agency_code, i.row", self.db, params=(fy, quarter))
-        df["result"] = df["result"].astype("float64")
+        for c in ("result", "numerator", "denominator", "weight"):
+            df[c] = df[c].astype("float64")
         return df
 
     def problems(self, submission_id: int) -> list[dict[str, Any]]:

@@ -181,3 +181,15 @@ MIGRATIONS.append(
     );
     """
 )
+
+MIGRATIONS.append(
+    # 5: indicator inputs by kind (schemas.choices.INDICATOR_KINDS): the province's figure is
+    # computed from them (sum of numerators / sum of denominators, weighted mean...), never
+    # from agencies' rates; "result" stays the value of count, amount and mean kinds.
+    """
+    ALTER TABLE indicator_results ADD COLUMN numerator REAL;
+    ALTER TABLE indicator_results ADD COLUMN denominator REAL;
+    ALTER TABLE indicator_results ADD COLUMN weight REAL;
+    ALTER TABLE indicator_results ADD COLUMN answer TEXT;   -- yes | no (yes/no kind)
+    """
+)

@@ -13,9 +13,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
+from schemas.choices import KINDS
+
 from . import calendar as fcal
 
 ALL_AGENCY_TYPES = "ทั้งหมด"  # "all" in the indicators sheet's agency-types column
+EVERY_QUARTER = "ทุกไตรมาส"  # "every quarter" in the indicators sheet's rhythm column
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class Agency:
     district: str
     parent_code: str | None = None
     sender_emails: tuple[str, ...] = ()
+    levels: frozenset[str] = frozenset()  # keys of schemas.choices.LEVELS (schools)
 
     def is_sender(self, address: str) -> bool:
         return address.strip().lower() in {e.lower() for e in self.sender_emails}
@@ -46,22 +50,55 @@ class Strategy:
 
 @dataclass(frozen=True)
 class Indicator:
+    """One indicator of the plan. ``kind`` (schemas.choices.KINDS) fixes the inputs and the
+    provincial rule; ``target`` is the provincial target (the verdict), ``agency_target``
+    the optional per-agency one (the agency's own feedback)."""
+
     code: str
     name_th: str
     unit: str  # key from schemas.choices.UNITS
     direction: str  # "higher" or "lower"
     strategy_no: int
     agency_types: frozenset[str] | None  # None = every agency type
-    target: float
-    previous_result: float | None = None
+    target: float  # provincial target
+    previous_result: float | None = None  # baseline: last year's provincial result
     plausible_min: float | None = None
     plausible_max: float | None = None
+    kind: str = ""  # key of schemas.choices.KINDS; must be given (checked below)
+    agency_target: float | None = None
+    levels: frozenset[str] | None = None  # None = whatever the agency teaches
+    report_quarter: int | None = None  # None = every quarter (cumulative); else that one
+    academic_year: int | None = None  # BE academic year of an annual result
+    min_reporting_pct: float = 50.0  # fewer reporters than this share: too few to judge
+    when_empty: str = "error"  # "error" or "warning"
 
-    def applies_to(self, agency_type: str) -> bool:
-        return self.agency_types is None or agency_type in self.agency_types
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:  # never fall back to a sum or a median silently
+            raise ValueError(f"indicator {self.code}: unknown kind {self.kind!r}; "
+                             f"one of {', '.join(KINDS)}")
 
-    def met(self, result: float) -> bool:
-        return result >= self.target if self.direction == "higher" else result <= self.target
+    def applies_to(self, agency: Agency) -> bool:
+        """Asked of this agency: its type is listed and, when the indicator names levels,
+        the agency teaches one of them."""
+        if self.agency_types is not None and agency.agency_type not in self.agency_types:
+            return False
+        return self.levels is None or bool(self.levels & agency.levels)
+
+    def due_in(self, quarter: int) -> bool:
+        """Asked in this quarter's template."""
+        return self.report_quarter is None or self.report_quarter == quarter
+
+    def counted_quarter(self, quarter: int) -> int | None:
+        """The quarter whose reports give this indicator's figure at ``quarter``: the same
+        quarter (every quarter, cumulative), the named quarter once it has come (annual),
+        or None (not yet due)."""
+        if self.report_quarter is None:
+            return quarter
+        return self.report_quarter if quarter >= self.report_quarter else None
+
+    def met(self, result: float, target: float | None = None) -> bool:
+        goal = self.target if target is None else target
+        return result >= goal if self.direction == "higher" else result <= goal
 
 
 @dataclass(frozen=True)
@@ -91,8 +128,10 @@ class Plan:
         return fcal.due_date(self.fiscal_year, quarter, self.due_day,
                              self.due_date_overrides.get(quarter))
 
-    def indicators_for(self, agency: Agency) -> list[Indicator]:
-        return [i for i in self.indicators.values() if i.applies_to(agency.agency_type)]
+    def indicators_for(self, agency: Agency, quarter: int | None = None) -> list[Indicator]:
+        """The agency's indicators (of ``quarter``'s template when given), in plan order."""
+        return [i for i in self.indicators.values()
+                if i.applies_to(agency) and (quarter is None or i.due_in(quarter))]
 
     def agencies_for_sender(self, address: str) -> list[Agency]:
         return [a for a in self.agencies.values() if a.is_sender(address)]

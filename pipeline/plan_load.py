@@ -2,9 +2,10 @@
 
 The plan goes through the same reader and normaliser as a submission (so a clerk's
 Thai digits and "ร้อยละ 54%" are fine here too), then the pandera column checks of
-validate.schema_problems, then the rules that span sheets: parent agencies and
-strategies must be listed, agency types known, cumulative disbursement targets must
-not fall, open quarters must be 1-4. Every problem names its sheet and cell, so the
+schema_check.schema_problems, then the rules that span sheets: parent agencies and
+strategies must be listed, agency types and levels known, reporting rhythms readable,
+cumulative disbursement targets must not fall, open quarters must be 1-4. A plan of the
+old shape (no indicator kind column) is refused, naming the columns it lacks. Every problem names its sheet and cell, so the
 planning group can fix the workbook from ``edurollup plan check``'s output alone.
 """
 
@@ -20,13 +21,15 @@ from typing import Any
 import pandas as pd
 
 from schemas import PLAN_SHEETS, SheetSpec
-from schemas.choices import AGENCY_TYPES
+from schemas.choices import AGENCY_TYPES, KINDS, LEVELS
 
 from . import catalog
+from .calendar import to_arabic_digits
 from .model import Problem, SheetFrame, unique_problems
 from .normalise import Bad, clean_text, norm_key, normalise_workbook, split_emails
 from .plan import (
     ALL_AGENCY_TYPES,
+    EVERY_QUARTER,
     Agency,
     DisbursementTarget,
     Indicator,
@@ -36,10 +39,14 @@ from .plan import (
 )
 from .read import read_workbook
 from .safety import Limits
+from .schema_check import schema_problems
 
 SPECS: dict[str, SheetSpec] = {s.key: s for s in PLAN_SHEETS}
 _ALL_WORDS = {norm_key(ALL_AGENCY_TYPES), "all", "ทุกประเภท", "ทั้งหมด (all)"}
 _TYPE_LOOKUP = {norm_key(t): c.key for c in AGENCY_TYPES for t in (c.key, c.th, c.en)}
+_LEVEL_LOOKUP = {norm_key(t): c.key for c in LEVELS for t in (c.key, c.th, c.en)}
+_LEVEL_LOOKUP.update({norm_key("อนุบาล"): "early_childhood", norm_key("ปฐมวัย"): "early_childhood"})
+_EVERY_WORDS = {norm_key(EVERY_QUARTER), "every quarter", "ทุกไตรมาส (สะสม)"}
 _LIST_SPLIT = re.compile(r"\s*[,;\n]\s*")  # not "/": labels such as "สำนักงาน/หน่วยงานอื่น" hold one
 
 
@@ -80,6 +87,39 @@ def parse_agency_types(text: Any) -> frozenset[str] | None:
     return frozenset(keys) if keys else None
 
 
+def parse_levels(text: Any) -> frozenset[str] | None:
+    """'ประถมศึกษา, มัธยมศึกษาตอนต้น' -> level keys; empty -> None. Raises Bad naming the
+    first unknown level."""
+    s = clean_text(text)
+    if s is None or norm_key(s) in _ALL_WORDS:
+        return None
+    keys = set()
+    for part in _LIST_SPLIT.split(s):
+        if not part:
+            continue
+        key = _LEVEL_LOOKUP.get(norm_key(part))
+        if key is None:
+            raise Bad("plan.level-unknown", value=part)
+        keys.add(key)
+    return frozenset(keys) or None
+
+
+def parse_rhythm(text: Any) -> int | None:
+    """Empty / 'ทุกไตรมาส' -> None (every quarter); '3' / 'ไตรมาส 3' / 'Q3' -> 3."""
+    if isinstance(text, float) and text.is_integer():
+        text = int(text)
+    s = clean_text(text)
+    if s is None or norm_key(s) in _EVERY_WORDS:
+        return None
+    try:
+        quarters = parse_quarters(s.replace(" ", ""))
+    except Bad:
+        raise Bad("plan.bad-rhythm", value=s) from None
+    if len(quarters) != 1:
+        raise Bad("plan.bad-rhythm", value=s)
+    return next(iter(quarters))
+
+
 def parse_quarters(text: Any) -> frozenset[int]:
     """'1,2' / '1-3' / '๑ ๒' / 2 -> quarters; raises Bad for anything outside 1-4."""
     if isinstance(text, float) and text.is_integer():
@@ -87,8 +127,6 @@ def parse_quarters(text: Any) -> frozenset[int]:
     s = clean_text(text)
     if s is None:
         raise Bad("plan.bad-quarters", value="")
-    from .calendar import to_arabic_digits
-
     quarters: set[int] = set()
     for part in re.split(r"[,;\s]+", to_arabic_digits(s)):
         if not part:
@@ -137,12 +175,18 @@ class _Checker:
             column=column, value=value, **params))
 
     def run(self) -> Plan | None:
-        from .validate import schema_problems
-
         raw = read_workbook(self.path, sheets=PLAN_SHEETS, limits=PLAN_LIMITS)
         self.problems.extend(raw.problems)
         if any(p.is_error and p.code.startswith("file.") for p in raw.problems):
             return None
+        ind_raw = raw.sheets.get("indicators")
+        if ind_raw is not None and "kind" in ind_raw.missing_columns:
+            missing = [SPECS["indicators"].column(n) for n in ind_raw.missing_columns]
+            self.problems.append(catalog.problem(
+                "plan.indicator-columns-missing", file=self.file,
+                sheet=SPECS["indicators"].name,
+                value=", ".join(f"{c.th} ({c.en})" for c in missing)))
+            return None  # nothing silently falls back to a sum or a median
         self.frames, found = normalise_workbook(raw, None, sheets=PLAN_SHEETS)
         self.problems.extend(found)
         for key, sf in self.frames.items():
@@ -201,10 +245,17 @@ class _Checker:
                 emails = tuple(split_emails(r.get("sender_emails")))
             except Bad:
                 emails = ()  # already reported by the normaliser
+            try:
+                levels = parse_levels(r.get("levels")) or frozenset()
+            except Bad as bad:
+                assert sf is not None
+                self.add(bad.code, sf, "levels", int(r["_row"]), bad.params["value"],
+                         allowed=", ".join(c.th for c in LEVELS))
+                levels = frozenset()
             plan.agencies[code] = Agency(
                 code=code, name_th=r.get("name_th") or "", agency_type=r.get("agency_type") or "",
                 affiliation=r.get("affiliation") or "", district=r.get("district") or "",
-                parent_code=r.get("parent_code"), sender_emails=emails)
+                parent_code=r.get("parent_code"), sender_emails=emails, levels=levels)
         assert sf is not None or not rows
         for r in rows:
             parent = r.get("parent_code")
@@ -224,20 +275,37 @@ class _Checker:
                 self.add(bad.code, sf, "agency_types", row, bad.params["value"],
                          allowed=allowed_types)
                 types = None
+            try:
+                levels = parse_levels(r.get("levels"))
+            except Bad as bad:
+                self.add(bad.code, sf, "levels", row, bad.params["value"],
+                         allowed=", ".join(c.th for c in LEVELS))
+                levels = None
+            try:
+                rhythm = parse_rhythm(r.get("report_quarter"))
+            except Bad as bad:
+                self.add(bad.code, sf, "report_quarter", row, bad.params["value"])
+                rhythm = None
             no = r.get("strategy_no")
             if no is not None and plan.strategies and int(no) not in plan.strategies:
                 self.add("plan.strategy-not-listed", sf, "strategy_no", row, int(no),
                          allowed=allowed_no)
             code = r.get("indicator_code")
-            if code is None or code in plan.indicators:
-                continue
+            if code is None or code in plan.indicators or r.get("kind") not in KINDS:
+                continue  # an empty kind is a value.required error of the column check
+            min_pct = _f(r.get("min_reporting_pct"))
+            year = r.get("academic_year")
             plan.indicators[code] = Indicator(
                 code=code, name_th=r.get("name_th") or "", unit=r.get("unit") or "",
                 direction=r.get("direction") or "", strategy_no=int(no) if no is not None else 0,
                 agency_types=types, target=_f(r.get("target")) or 0.0,
                 previous_result=_f(r.get("previous_result")),
                 plausible_min=_f(r.get("plausible_min")),
-                plausible_max=_f(r.get("plausible_max")))
+                plausible_max=_f(r.get("plausible_max")),
+                kind=r["kind"], agency_target=_f(r.get("agency_target")), levels=levels,
+                report_quarter=rhythm, academic_year=int(year) if year is not None else None,
+                min_reporting_pct=50.0 if min_pct is None else min_pct,
+                when_empty=r.get("when_empty") or "error")
 
     def disbursement(self, plan: Plan) -> None:
         sf = self.frames.get("disbursement")

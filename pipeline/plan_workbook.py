@@ -21,11 +21,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 import schemas
 from schemas import SheetSpec
-from schemas.choices import AGENCY_TYPES, FIXED_CHOICES
+from schemas.choices import AGENCY_TYPES, FIXED_CHOICES, LEVELS
 
 from . import calendar as fcal
 from . import xlstyle as xs
-from .plan import ALL_AGENCY_TYPES, Plan
+from .plan import ALL_AGENCY_TYPES, EVERY_QUARTER, Plan
 
 FORMATTED_ROWS = 300  # empty, formatted rows (with dropdowns) below a table's data
 DISBURSEMENT_ROWS = 4  # one per quarter
@@ -61,6 +61,19 @@ def agency_types_text(types: frozenset[str] | None) -> str:
     return ", ".join(known + unknown)
 
 
+def levels_text(levels: frozenset[str] | None) -> str | None:
+    """The Thai labels of the levels, in the fixed list's order (None: no levels named)."""
+    if not levels:
+        return None
+    known = [c.th for c in LEVELS if c.key in levels]
+    return ", ".join(known + sorted(k for k in levels if k not in {c.key for c in LEVELS}))
+
+
+def rhythm_text(report_quarter: int | None) -> str:
+    """'ทุกไตรมาส' (every quarter) or the one quarter an annual result is reported in."""
+    return EVERY_QUARTER if report_quarter is None else str(report_quarter)
+
+
 # ---- rows: the plan as a person would type it -----------------------------------------------
 def _settings_values(plan: Plan) -> dict[str, Any]:
     values: dict[str, Any] = {
@@ -84,6 +97,7 @@ def _agency_rows(plan: Plan) -> list[dict[str, Any]]:
             "agency_type": choice_label("agency_type", a.agency_type),
             "affiliation": choice_label("affiliation", a.affiliation),
             "district": a.district,
+            "levels": levels_text(a.levels),
             "parent_code": a.parent_code,
             "sender_emails": ", ".join(a.sender_emails),
         }
@@ -101,12 +115,19 @@ def _indicator_rows(plan: Plan) -> list[dict[str, Any]]:
         {
             "indicator_code": i.code,
             "name_th": i.name_th,
+            "kind": choice_label("indicator_kind", i.kind),
             "unit": choice_label("unit", i.unit),
             "direction": choice_label("direction", i.direction),
             "strategy_no": i.strategy_no,
             "agency_types": agency_types_text(i.agency_types),
+            "levels": levels_text(i.levels),
+            "report_quarter": rhythm_text(i.report_quarter),
+            "academic_year": i.academic_year,
             "target": i.target,
+            "agency_target": i.agency_target,
             "previous_result": i.previous_result,
+            "min_reporting_pct": i.min_reporting_pct,
+            "when_empty": choice_label("when_empty", i.when_empty),
             "plausible_min": i.plausible_min,
             "plausible_max": i.plausible_max,
         }

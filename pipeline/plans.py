@@ -49,7 +49,9 @@ class Plans:
 
 
 def fiscal_year_of(raw: Any, plans: Plans) -> int | None:
-    """The year a workbook claims (stamp, else cover); the only plan's year as a fallback."""
+    """The year a workbook claims (stamp, else cover); the newest plan's year as a fallback
+    (an unreadable file is this year's, not a closed year's: the workspace may also keep
+    last year's plan, for year-on-year figures)."""
     stamp = getattr(raw, "stamp", None) or {}
     for key in ("fiscal_year", "fy"):
         value = stamp.get(key)
@@ -66,4 +68,4 @@ def fiscal_year_of(raw: Any, plans: Plans) -> int | None:
                     year = int(text)
                     return fcal.ce_to_be(year) if fcal.looks_like_ce(year) else year
     years = plans.years()
-    return years[-1] if len(years) == 1 else None
+    return years[-1] if years else None

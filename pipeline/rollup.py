@@ -117,6 +117,9 @@ class Formats:
         self.big_rate = f(bold=True, font_size=18, num_format=RATE_FMT)
         self.big_int = f(bold=True, font_size=18, num_format="#,##0")
         self.note = f(text_wrap=True, font_color="#333333")
+        self.big_text = f(bold=True, font_size=16)
+        self.group = f(bold=True, bg_color="#EDEDED", top=1)
+        self.grey = wb.add_format({"bg_color": "#E7E6E6", "font_color": "#595959"})
         self.green = wb.add_format({"bg_color": "#C6EFCE", "font_color": "#006100"})
         self.amber = wb.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700"})
         self.red = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
@@ -329,6 +332,8 @@ SHEETS = {
     "breakdowns": "จำแนก (Breakdowns)",
     "agencies": "หน่วยงาน (Agencies)",
     "indicators": "ตัวชี้วัด (Indicators)",
+    "indicator_breakdowns": "ตัวชี้วัดจำแนก (By group)",
+    "agency_results": "ผลรายหน่วยงาน (By agency)",
     "completeness": "การส่งรายงาน (Completeness)",
     "problems": "ปัญหา (Problems)",
     "data": "ข้อมูล (Data)",
@@ -388,7 +393,9 @@ def write_rollup_workbook(fig: QuarterFigures, target: Path,
         strat_rows = _strategies_sheet(sheets["strategies"], fm, fig, sub)
         _breakdowns_sheet(sheets["breakdowns"], fm, fig, sub)
         _agencies_sheet(sheets["agencies"], fm, fig, sub)
-        _indicators_sheet(sheets["indicators"], fm, fig, sub, target)
+        _indicators_sheet(sheets["indicators"], fm, fig, sub)
+        _indicator_breakdowns_sheet(sheets["indicator_breakdowns"], fm, fig, sub)
+        _agency_results_sheet(sheets["agency_results"], fm, fig, sub, target)
         comp_rows = _completeness_sheet(sheets["completeness"], fm, fig, sub)
         _problems_sheet(sheets["problems"], fm, fig, sub)
         _data_sheet(sheets["data"], fm, data, sub, csv_path)
@@ -412,7 +419,7 @@ def _summary_sheet(wb: Any, sh: Any, fm: Formats, fig: QuarterFigures, sub: str,
     sh.set_row(HEADER_ROW, HEADER_HEIGHT)
     for c, (th, en) in enumerate(hdr):
         sh.write_string(HEADER_ROW, c, f"{th}\n{en}", fm.header)
-    share_met = fig.indicator_share_met
+    achieved, due = fig.indicators_achieved
     rows: list[tuple[str, Any, str, Any, Any]] = [
         ("งบประมาณที่ได้รับจัดสรร (บาท) / Allocated (baht)", t["allocated"], "money", None, None),
         ("ก่อหนี้ผูกพัน (บาท) / Committed (baht)", t["committed"], "money", None, None),
@@ -425,8 +432,8 @@ def _summary_sheet(wb: Any, sh: Any, fm: Formats, fig: QuarterFigures, sub: str,
          t["target_current"], t["behind_current"]),
         ("อัตราเบิกจ่าย รายจ่ายลงทุน / Capital spending rate", t["rate_capital"], "rate",
          t["target_capital"], t["behind_capital"]),
-        ("ผลตัวชี้วัดที่บรรลุเป้าหมาย / Indicator results meeting target", share_met, "rate",
-         None, None),
+        ("ตัวชี้วัดที่บรรลุเป้าหมาย / Indicators achieved", achieved, "int", None,
+         f"จาก {due} ตัวชี้วัดที่ถึงรอบรายงาน (of {due} due)"),
         ("หน่วยงานที่ต้องส่งรายงาน / Agencies expected", ct["expected"], "int", None, None),
         ("ส่งแล้ว / Submitted", ct["submitted"], "int", None, None),
         ("ความครบถ้วน / Completeness", ct["submitted_rate"], "rate", None, None),
@@ -441,9 +448,10 @@ def _summary_sheet(wb: Any, sh: Any, fm: Formats, fig: QuarterFigures, sub: str,
         v = value / 100 if (kind == "money" and value is not None) else value
         _put(sh, r, 1, v, _fmt(fm, kind))
         _put(sh, r, 2, target, fm.rate)
-        _put(sh, r, 3, _flag(behind), fm.text)
+        _put(sh, r, 3, behind if isinstance(behind, str) else _flag(behind), fm.text)
         r += 1
     _traffic(sh, fm, HEADER_ROW + 1, r - 1, 1, 2)
+    r = _indicator_headline(sh, fm, fig, r + 1)
     _page(sh, HEADER_ROW, 4)
     sh.fit_to_pages(1, 1)
     # charts: disbursement by strategy against the target; completeness by affiliation
@@ -562,102 +570,218 @@ def _agencies_sheet(sh: Any, fm: Formats, fig: QuarterFigures, sub: str) -> None
     _page(sh, HEADER_ROW, len(cols), 2)
 
 
-INDICATOR_COLS = [
-    Col("รหัส", "Code", "code", "text", 8),
-    Col("ตัวชี้วัด", "Indicator", "name", "wrap", 44),
-    Col("หน่วยนับ", "Unit", "unit_label", "wrap", 14),
-    Col("ทิศทาง", "Direction", "direction_label", "wrap", 14),
-    Col("ค่าเป้าหมาย", "Target", "target", "number", 11),
-    Col("หน่วยงานที่ต้องรายงาน", "Agencies expected", "expected", "int", 12),
-    Col("รายงานแล้ว", "Reported", "reported", "int", 11),
-    Col("บรรลุเป้าหมาย", "Met target", "met", "int", 11),
-    Col("สัดส่วนที่บรรลุ", "Share meeting target", "share_met", "rate", 12),
-    Col("ค่าระดับจังหวัด", "Provincial figure", "figure", "number", 13),
-    Col("วิธีคำนวณ", "How", lambda r: ("ผลรวม (sum)" if r.get("summable") else
-                                         "มัธยฐาน (median)") if r.get("figure") is not None
-        else None, "text", 17),
-    Col("ค่าเฉลี่ย", "Mean", "mean", "number", 10),
-    Col("ต่ำสุด", "Min", "min", "number", 10),
-    Col("ควอร์ไทล์ 1", "Q1 (25%)", "q1", "number", 10),
-    Col("ควอร์ไทล์ 3", "Q3 (75%)", "q3", "number", 10),
-    Col("สูงสุด", "Max", "max", "number", 10),
-    Col("ปีที่แล้ว", "Last year", "previous", "number", 11),
-    Col("ที่มา", "Source", lambda r: {"ledger": "ฐานข้อมูล (ledger)", "plan": "แผน (plan)"}.get(
-        r.get("previous_source") or ""), "text", 14),
-    Col("เปลี่ยนแปลง", "Change", "change", "number", 11),
-    Col("ดีขึ้น", "Better", lambda r: None if r.get("improved") is None else (
-        "ดีขึ้น (better)" if r["improved"] else "ไม่ดีขึ้น (not better)"), "text", 20),
+STRATEGY_VERDICT_COLS = [
+    Col("ยุทธศาสตร์", "Strategy", "label", "wrap", 58),
+    Col("ตัวชี้วัด", "Indicators", "indicators", "int", 20),
+    Col("ถึงรอบรายงาน", "Due", "due", "int", 20),
+    Col("บรรลุ", "Achieved", "achieved", "int", 20),
+    Col("ไม่บรรลุ", "Not achieved", "not_achieved", "int", 12),
+    Col("ข้อมูลไม่พอ", "Too few reporters", "insufficient", "int", 12),
+    Col("ยังไม่ถึงรอบ", "Not due", "not_due", "int", 12),
 ]
 
 
-def _indicators_sheet(sh: Any, fm: Formats, fig: QuarterFigures, sub: str,
-                      target: Path | None = None) -> None:
-    _titles(sh, fm, "ผลการดำเนินงานตามตัวชี้วัด (Indicators)", sub)
-    recs = fig.indicators.to_dict("records") if len(fig.indicators) else []
-    nxt = _table(sh, fm, HEADER_ROW, INDICATOR_COLS, recs)
-    if nxt > HEADER_ROW + 1:
-        rng = f"I{HEADER_ROW + 2}:I{nxt}"
-        sh.conditional_format(rng, {"type": "3_color_scale", "min_color": "#F8696B",
-                                    "mid_color": "#FFEB84", "max_color": "#63BE7B",
-                                    "min_type": "num", "min_value": 0, "max_type": "num",
-                                    "max_value": 1})
-    sh.set_row(nxt + 1, 44)
+def headline_text(achieved: int, due: int) -> str:
+    """The committee's headline, Thai with English alongside."""
+    return (f"ตัวชี้วัดที่บรรลุเป้าหมาย {achieved} จาก {due} ตัวชี้วัดที่ถึงรอบรายงาน "
+            f"({achieved} of {due} indicators due this quarter achieved their provincial "
+            "target)")
+
+
+def _indicator_headline(sh: Any, fm: Formats, fig: QuarterFigures, top: int) -> int:
+    """The headline sentence and the small table of verdicts per strategy; returns the
+    next free row."""
+    achieved, due = fig.indicators_achieved
+    sh.set_row(top, 30)
+    sh.merge_range(top, 0, top, 3, "", fm.big_text)
+    sh.write_string(top, 0, headline_text(achieved, due), fm.big_text)
+    recs = fig.indicators_by_strategy()
+    total = {"label": "รวม (Total)", **{k: sum(r[k] for r in recs) for k in
+                                        ("indicators", "due", "achieved", "not_achieved",
+                                         "insufficient", "not_due")}}
+    end = _table(sh, fm, top + 1, STRATEGY_VERDICT_COLS, recs, total, set_widths=False)
+    for c in (4, 5, 6):
+        sh.set_column(c, c, 12)
+    return end
+
+
+def _verdict_colours(sh: Any, fm: Formats, first: int, last: int, col: int) -> None:
+    """Traffic lights on a verdict column: green achieved, red not, amber too few."""
+    if last < first:
+        return
+    rng = f"{xl_rowcol_to_cell(first, col)}:{xl_rowcol_to_cell(last, col)}"
+    for key, f in (("achieved", fm.green), ("not_achieved", fm.red),
+                   ("insufficient", fm.amber), ("not_due", fm.grey)):
+        sh.conditional_format(rng, {"type": "cell", "criteria": "==",
+                                    "value": f'"{verdict_text(key)}"', "format": f})
+
+
+def verdict_text(key: str | None) -> str | None:
+    c = by_key("verdict").get(key or "")
+    return f"{c.th} ({c.en})" if c else None
+
+
+def _improved_text(r: dict[str, Any]) -> str | None:
+    v = r.get("improved")
+    if v is None or blank(v):
+        return None
+    return "ดีขึ้น (better)" if v else "ไม่ดีขึ้น (not better)"
+
+
+INDICATOR_COLS = [
+    Col("รหัส", "Code", "code", "text", 8),
+    Col("ตัวชี้วัด", "Indicator", "name", "wrap", 44),
+    Col("ชนิด", "Kind", "kind_label", "wrap", 18),
+    Col("หน่วยนับ", "Unit", "unit_label", "wrap", 12),
+    Col("ค่าเป้าหมายจังหวัด", "Provincial target", "target", "number", 12),
+    Col("ผลระดับจังหวัด", "Provincial result", "figure", "number", 13),
+    Col("ผลการประเมิน", "Verdict", lambda r: verdict_text(r.get("verdict")), "wrap", 18),
+    Col("หน่วยงานที่รายงาน", "Reporters", "reported", "int", 11),
+    Col("หน่วยงานที่ต้องรายงาน", "Expected", "expected", "int", 11),
+    Col("ค่าฐาน (ปีก่อน)", "Baseline", "previous", "number", 12),
+    Col("ที่มาค่าฐาน", "Baseline from", lambda r: {
+        "ledger": "ผลปีก่อนจากฐานข้อมูล (ledger)", "plan": "แผน (plan)"}.get(
+        r.get("previous_source") or ""), "wrap", 16),
+    Col("เปลี่ยนแปลง", "Change", "change", "number", 11),
+    Col("ดีขึ้น/ไม่ดีขึ้น", "Better / worse", _improved_text, "wrap", 14),
+    Col("ผลของไตรมาส", "Results of", lambda r: None if blank(r.get("counted_quarter")) else (
+        f"ไตรมาส {int(r['counted_quarter'])}" + (
+            f" ปีการศึกษา {int(r['academic_year'])}" if not blank(r.get("academic_year"))
+            else "")), "wrap", 14),
+]
+VERDICT_COL = 6
+
+
+def _strategy_groups(fig: QuarterFigures, recs: list[dict[str, Any]]
+                     ) -> list[dict[str, Any]]:
+    """The records with a heading record before each strategy's indicators."""
+    out: list[dict[str, Any]] = []
+    strategies = fig.plan.strategies
+    for no in sorted({r["strategy_no"] for r in recs}):
+        s = strategies.get(no)
+        out.append({"_heading": f"ยุทธศาสตร์ที่ {s.label if s else no}"})
+        out += [r for r in recs if r["strategy_no"] == no]
+    return out
+
+
+def _grouped_table(sh: Any, fm: Formats, top: int, cols: list[Col], recs: list[dict[str, Any]]
+                   ) -> int:
+    """A table whose heading records span the row in bold (a strategy's name)."""
+    end = _table(sh, fm, top, cols, [r if "_heading" not in r else {} for r in recs])
+    for i, r in enumerate(recs):
+        if "_heading" in r:
+            sh.merge_range(top + 1 + i, 0, top + 1 + i, len(cols) - 1, "", fm.group)
+            sh.write_string(top + 1 + i, 0, r["_heading"], fm.group)
+    return end
+
+
+def _indicators_sheet(sh: Any, fm: Formats, fig: QuarterFigures, sub: str) -> None:
+    _titles(sh, fm, "ผลการดำเนินงานตามตัวชี้วัด: ผลระดับจังหวัดเทียบค่าเป้าหมายจังหวัด "
+            "(Indicators: the province against its targets)", sub)
+    recs = _strategy_groups(fig, fig.indicators.to_dict("records") if len(fig.indicators)
+                            else [])
+    nxt = _grouped_table(sh, fm, HEADER_ROW, INDICATOR_COLS, recs)
+    _verdict_colours(sh, fm, HEADER_ROW + 1, nxt - 1, VERDICT_COL)
+    sh.set_row(nxt + 1, 66)
     sh.merge_range(nxt + 1, 0, nxt + 1, 9, "", fm.note)
     sh.write_string(nxt + 1, 0, (
-        "ค่าระดับจังหวัด: ผลรวมสำหรับหน่วยนับจำนวนและบาท; ร้อยละและคะแนนเฉลี่ยแสดงมัธยฐาน "
-        "พร้อมการกระจาย (ไม่เฉลี่ยร้อยละโดยตรง) / Provincial figure: a sum for counts and baht; "
-        "for percents and scores the median with the spread (percentages are never averaged "
-        "silently)."), fm.note)
-    # per-agency results, for filtering on screen; the printout is the summary above
-    sh.print_area(0, 0, nxt + 1, len(INDICATOR_COLS) - 1)
-    top = nxt + 3
-    sh.write_string(top, 0, "ผลรายหน่วยงาน (Results by agency)", fm.label)
-    results = agency_results(fig)
-    n_results = len(results["indicator_code"])
-    cols2 = [Col("รหัส", "Code", "indicator_code"), Col("รหัสหน่วยงาน", "Agency code",
-                                                          "agency_code"),
-             Col("หน่วยงาน", "Agency", "agency_name", "wrap"),
-             Col("ผล", "Result", "result", "number"), Col("บรรลุ", "Met", "met"),
-             Col("หลักฐาน/หมายเหตุ", "Evidence / remarks", "evidence", "wrap")]
-    if target is not None and n_results > AGENCY_RESULTS_LIMIT:
-        path = target.with_suffix(".indicators.csv")
-        # 420,000 rows at 30,000 agencies, streamed; blanks written as empty fields
-        write_csv_columns(path, [f"{c.th} ({c.en})" for c in cols2],
-                          [results[c.key] for c in cols2])
-        sh.write_string(top + 1, 0, (f"{n_results:,} แถว บันทึกเป็นไฟล์ {path.name} ข้างไฟล์นี้ / "
-                                     f"{n_results:,} rows: written beside this workbook as "
-                                     f"{path.name}"), fm.text)
-    else:
-        keys = [c.key for c in cols2]
-        recs2 = [dict(zip(keys, row, strict=True))
-                 for row in zip(*(results[k] for k in keys), strict=True)]
-        end = _table(sh, fm, top + 1, cols2, recs2, set_widths=False)
-        if recs2:
-            sh.autofilter(top + 1, 0, end - 1, len(cols2) - 1)
+        "ผลระดับจังหวัดคำนวณตามชนิดของตัวชี้วัด: ร้อยละจากจำนวนนับ = ผลรวมตัวตั้ง ÷ ผลรวมตัวหาร; "
+        "จำนวนและบาท = ผลรวม; ค่าเฉลี่ยถ่วงน้ำหนัก = ถ่วงด้วยจำนวนผู้เข้าสอบ; มี/ไม่มี = ร้อยละของหน่วยงาน"
+        "ที่ตอบมี; ค่าเฉลี่ยต่อหน่วยงาน = ค่าเฉลี่ยของหน่วยงานที่รายงาน (ไม่รวมหรือหามัธยฐานของร้อยละ) / "
+        "The provincial result follows the indicator's kind: percent from counts = sum of "
+        "numerators / sum of denominators; counts and baht = sum; weighted mean = weighted "
+        "by test takers; yes/no = share of agencies answering yes; per-agency average = mean "
+        "over reporters (never a sum or median of rates). See docs/indicators.md."), fm.note)
     _page(sh, HEADER_ROW, len(INDICATOR_COLS), 2)
 
 
+BREAKDOWN_COLS = [
+    Col("รหัส", "Code", "code", "text", 8),
+    Col("ตัวชี้วัด", "Indicator", "name", "wrap", 44),
+    Col("สังกัด / อำเภอ", "Affiliation / district", "label", "wrap", 30),
+    Col("ค่าเป้าหมายจังหวัด", "Provincial target", "target", "number", 16),
+    Col("ผล", "Result", "figure", "number", 12),
+    Col("ผลการประเมิน", "Verdict", lambda r: verdict_text(r.get("verdict")), "wrap", 20),
+    Col("หน่วยงานที่รายงาน", "Reporters", "reported", "int", 11),
+    Col("หน่วยงานที่ต้องรายงาน", "Expected", "expected", "int", 11),
+]
+
+
+def _indicator_breakdowns_sheet(sh: Any, fm: Formats, fig: QuarterFigures, sub: str) -> None:
+    _titles(sh, fm, "ตัวชี้วัดจำแนกตามสังกัดและอำเภอ (Indicators by affiliation and district)",
+            sub)
+    b = fig.indicator_breakdown
+    top = HEADER_ROW
+    for dim, (th, en) in (("affiliation", ("สังกัด", "affiliation")),
+                          ("district", ("อำเภอ", "district"))):
+        sh.write_string(top, 0, f"จำแนกตาม{th} (by {en})", fm.label)
+        recs = b[b["dimension"] == dim].to_dict("records") if len(b) else []
+        end = _table(sh, fm, top + 1, BREAKDOWN_COLS, recs)
+        _verdict_colours(sh, fm, top + 2, end - 1, 5)
+        top = end + 2
+    sh.set_landscape()
+    sh.set_paper(9)
+    sh.fit_to_pages(1, 0)
+
+
+AGENCY_RESULT_COLS = [
+    Col("รหัส", "Code", "indicator_code", "text", 8),
+    Col("รหัสหน่วยงาน", "Agency code", "agency_code", "text", 13),
+    Col("หน่วยงาน", "Agency", "agency_name", "wrap", 40),
+    Col("ตัวตั้ง", "Numerator", "numerator", "number", 11),
+    Col("ตัวหาร", "Denominator", "denominator", "number", 11),
+    Col("น้ำหนัก", "Weight", "weight", "number", 10),
+    Col("มี/ไม่มี", "Yes / no", "answer", "text", 9),
+    Col("ผลของหน่วยงาน", "Agency's result", "value", "number", 12),
+    Col("เป้าหมายหน่วยงาน", "Agency target", "agency_target", "number", 12),
+    Col("บรรลุเป้าหน่วยงาน", "Met agency target", "met", "text", 12),
+    Col("หลักฐาน/หมายเหตุ", "Evidence / remarks", "evidence", "wrap", 30),
+]
+
+
+def _agency_results_sheet(sh: Any, fm: Formats, fig: QuarterFigures, sub: str,
+                          target: Path | None = None) -> None:
+    """Each agency's own results, beside the provincial figures, with the agency target
+    where the plan has one; a CSV beside the workbook when there are very many rows."""
+    _titles(sh, fm, "ผลตัวชี้วัดรายหน่วยงาน (Each agency's own indicator results)", sub)
+    results = agency_results(fig)
+    n_results = len(results["indicator_code"])
+    cols = AGENCY_RESULT_COLS
+    if target is not None and n_results > AGENCY_RESULTS_LIMIT:
+        path = target.with_suffix(".indicators.csv")
+        # 420,000 rows at 30,000 agencies, streamed; blanks written as empty fields
+        write_csv_columns(path, [f"{c.th} ({c.en})" for c in cols],
+                          [results[c.key] for c in cols])  # type: ignore[index]
+        sh.write_string(HEADER_ROW, 0, (
+            f"{n_results:,} แถว บันทึกเป็นไฟล์ {path.name} ข้างไฟล์นี้ / {n_results:,} rows: "
+            f"written beside this workbook as {path.name}"), fm.text)
+        return
+    keys = [c.key for c in cols]
+    recs = [dict(zip(keys, row, strict=True))
+            for row in zip(*(results[k] for k in keys), strict=True)]  # type: ignore[index]
+    end = _table(sh, fm, HEADER_ROW, cols, recs)
+    if recs:
+        sh.autofilter(HEADER_ROW, 0, end - 1, len(cols) - 1)
+    _page(sh, HEADER_ROW, len(cols), 3)
+
+
 def agency_results(fig: QuarterFigures) -> dict[str, list[Any]]:
-    """The per-agency indicator results listed on the indicators sheet (or its CSV), by
-    indicator then agency: column lists (code, agency code and name, result as a float or
-    None, met label, evidence), built column by column rather than one dict per row."""
-    res = fig.results
-    keys = ("indicator_code", "agency_code", "agency_name", "result", "met", "evidence")
+    """Each agency's own results (fig.agency_indicators) by indicator then agency, as
+    column lists (numbers as floats or None; met as a Thai/English label or None)."""
+    res = fig.agency_indicators
+    keys = [c.key for c in AGENCY_RESULT_COLS]
     if not len(res):
-        return {k: [] for k in keys}
-    res = res[["indicator_code", "agency_code", "agency_name", "result", "evidence"]] \
-        .sort_values(["indicator_code", "agency_code"])
-    codes = res["indicator_code"].tolist()
-    values = [None if blank(v) else float(v) for v in res["result"].tolist()]
-    plan_ind = fig.plan.indicators
+        return {k: [] for k in keys}  # type: ignore[misc]
     met_label = {True: "บรรลุ (met)", False: "ไม่บรรลุ (not met)"}
-    met = []
-    for code, val in zip(codes, values, strict=True):
-        ind = plan_ind.get(code)
-        met.append(None if ind is None or val is None else met_label[ind.met(val)])
-    return {"indicator_code": codes, "agency_code": res["agency_code"].tolist(),
-            "agency_name": res["agency_name"].tolist(), "result": values, "met": met,
-            "evidence": res["evidence"].tolist()}
+    out: dict[str, list[Any]] = {}
+    for k in keys:
+        values = [None if blank(v) else v for v in res[k].tolist()]  # type: ignore[index]
+        if k == "met":
+            values = [None if v is None else met_label[bool(v)] for v in values]
+        elif k in ("numerator", "denominator", "weight", "value", "agency_target"):
+            values = [None if v is None else float(v) for v in values]
+        out[k] = values  # type: ignore[index]
+    return out
 
 
 COMPLETENESS_COLS = [
@@ -1086,11 +1210,14 @@ METHODS = [
      "เขียว: ถึงเป้า; เหลือง: ต่ำกว่าเป้าไม่เกิน 10 จุด; แดง: ต่ำกว่าเป้าเกิน 10 จุด",
      "green: at or above target; amber: up to 10 points behind; red: further behind."),
     ("ตัวชี้วัด", "Indicators",
-     "บรรลุเป้าหมายตามทิศทางของตัวชี้วัด; ค่าระดับจังหวัดเป็นผลรวม (จำนวน บาท) หรือมัธยฐาน "
-     "(ร้อยละ คะแนนเฉลี่ย); เทียบกับปีที่แล้วจากฐานข้อมูล (ไตรมาสเดียวกัน) หรือจากแผน",
-     "met according to the indicator's direction; the provincial figure is a sum (count, "
-     "baht) or the median (percent, mean score); last year from the ledger (same quarter) "
-     "or the plan."),
+     "ผลระดับจังหวัดตามชนิด: ผลรวมตัวตั้ง ÷ ผลรวมตัวหาร, ผลรวม, ค่าเฉลี่ยถ่วงน้ำหนัก, ร้อยละของหน่วยงาน"
+     "ที่ตอบมี, ค่าเฉลี่ยของหน่วยงาน; บรรลุ/ไม่บรรลุ = ผลจังหวัดเทียบค่าเป้าหมายจังหวัดตามทิศทาง; "
+     "ข้อมูลไม่พอ = ผู้รายงานน้อยกว่าขั้นต่ำของแผน; ค่าฐาน = ผลปีงบประมาณก่อนจากฐานข้อมูล หรือจากแผน",
+     "the provincial result by kind: sum of numerators / sum of denominators, sum, weighted "
+     "mean, share of agencies answering yes, mean over agencies; achieved / not achieved = "
+     "the provincial result against the provincial target by direction; too few reporters "
+     "= fewer than the plan's minimum share; baseline = the previous fiscal year's figure "
+     "from the ledger, else the plan's."),
     ("ความครบถ้วน", "Completeness",
      "ตามทะเบียนหน่วยงานของแผน; ล่าช้า = ได้รับหลังวันกำหนดส่ง; ถูกส่งคืน = ไฟล์ล่าสุดถูกส่งคืน/กักไว้ "
      "และยังไม่มีไฟล์ที่ผ่าน",
@@ -1252,15 +1379,32 @@ def _annual_strategies(wb: Any, sh: Any, fm: Formats, plan: Plan, figs: list[Qua
     sh.insert_chart(r + 2, 0, chart)
 
 
+def year_verdicts(figs: list[QuarterFigures]) -> pd.DataFrame:
+    """The year's verdict per indicator: its figure at the latest quarter with accepted
+    reports (Q4 when the year is complete; an annual result from the quarter it is
+    reported in). This is the year-end evaluation (ประเมินผลตามตัวชี้วัดและค่าเป้าหมาย)."""
+    latest = next((f for f in reversed(figs) if len(f.current)), figs[0])
+    t = latest.indicators.copy()
+    t["as_of_quarter"] = latest.quarter
+    return t
+
+
 def _annual_indicators(sh: Any, fm: Formats, figs: list[QuarterFigures], sub: str) -> None:
-    _titles(sh, fm, "ตัวชี้วัด ไตรมาส 1-4 (Indicators, Q1-Q4)", sub)
-    per_q = [("reported", "รายงาน", "Reported", "int", 9), ("met", "บรรลุ", "Met", "int", 8),
-             ("share_met", "สัดส่วนบรรลุ", "Share met", "rate", 10),
-             ("figure", "ค่าจังหวัด", "Provincial", "number", 11)]
+    _titles(sh, fm, "ตัวชี้วัด: ผลประจำปีเทียบค่าเป้าหมายจังหวัด (Indicators: the year's verdict)",
+            sub)
+    year = year_verdicts(figs)
+    per_q = [("figure", "ผลจังหวัด", "Provincial", "number", 12),
+             ("verdict", "ผลประเมิน", "Verdict", "wrap", 20)]
     fixed = [("code", "รหัส", "Code", "text", 8), ("name", "ตัวชี้วัด", "Indicator", "wrap", 40),
+             ("kind_label", "ชนิด", "Kind", "wrap", 14),
              ("unit_label", "หน่วยนับ", "Unit", "wrap", 12),
-             ("target", "เป้าหมาย", "Target", "number", 10),
-             ("expected", "ต้องรายงาน", "Expected", "int", 10)]
+             ("target", "เป้าหมายจังหวัด", "Provincial target", "number", 14),
+             ("previous", "ค่าฐาน", "Baseline", "number", 12)]
+    final = [("figure", "ผลประจำปี", "Year's result", "number", 12),
+             ("verdict", "ผลประเมินประจำปี", "Year's verdict", "wrap", 20),
+             ("reported", "ผู้รายงาน", "Reporters", "int", 9),
+             ("expected", "ต้องรายงาน", "Expected", "int", 9),
+             ("improved", "เทียบค่าฐาน", "Vs baseline", "wrap", 20)]
     sh.set_row(HEADER_ROW, HEADER_HEIGHT)
     for c, (_, th, en, _, width) in enumerate(fixed):
         sh.write_string(HEADER_ROW, c, f"{th}\n{en}", fm.header)
@@ -1273,22 +1417,46 @@ def _annual_indicators(sh: Any, fm: Formats, figs: list[QuarterFigures], sub: st
         for j, (_, th, en, _, width) in enumerate(per_q):
             sh.write_string(HEADER_ROW, c0 + j, f"{th}\n{en}", fm.header)
             sh.set_column(c0 + j, c0 + j, width)
+    f0 = len(fixed) + len(figs) * len(per_q)
+    as_of = int(year["as_of_quarter"].iloc[0]) if len(year) else 4
+    sh.merge_range(HEADER_ROW - 1, f0, HEADER_ROW - 1, f0 + len(final) - 1,
+                   f"ผลประจำปี ณ ไตรมาส {as_of} (the year, as of Q{as_of})", fm.header)
+    for j, (_, th, en, _, width) in enumerate(final):
+        sh.write_string(HEADER_ROW, f0 + j, f"{th}\n{en}", fm.header)
+        sh.set_column(f0 + j, f0 + j, width)
     tables = [f.indicators.set_index("code") if len(f.indicators) else None for f in figs]
-    base = figs[0].indicators
     r = HEADER_ROW + 1
-    for rec in (base.to_dict("records") if len(base) else []):
+    for rec in (year.to_dict("records") if len(year) else []):
         for c, (key, _, _, kind, _) in enumerate(fixed):
-            _put(sh, r, c, rec[key], _fmt(fm, kind))
+            _put(sh, r, c, None if blank(rec[key]) else rec[key], _fmt(fm, kind))
         for qi, t in enumerate(tables):
-            row = t.loc[rec["code"]] if t is not None and len(figs[qi].current) else {}
+            row = t.loc[rec["code"]] if t is not None and len(figs[qi].current) else None
             for j, (key, _, _, kind, _) in enumerate(per_q):
-                v = row[key] if key in row else None
-                v = None if blank(v) else v
-                if isinstance(v, (int,)) or hasattr(v, "item"):
-                    v = v.item() if hasattr(v, "item") else v
+                v = None if row is None else row[key]
+                v = None if blank(v) else (verdict_text(v) if key == "verdict" else float(v))
                 _put(sh, r, len(fixed) + qi * len(per_q) + j, v, _fmt(fm, kind))
+        for j, (key, _, _, kind, _) in enumerate(final):
+            v = rec[key]
+            if key == "verdict":
+                v = verdict_text(v)
+            elif key == "improved":
+                v = _improved_text(rec)
+            elif blank(v):
+                v = None
+            elif kind == "int":
+                v = int(v)
+            else:
+                v = float(v)
+            _put(sh, r, f0 + j, v, _fmt(fm, kind))
         r += 1
-    _page(sh, HEADER_ROW, len(fixed) + 4 * len(per_q), 2)
+    for qi in range(len(figs)):
+        _verdict_colours(sh, fm, HEADER_ROW + 1, r - 1, len(fixed) + qi * len(per_q) + 1)
+    _verdict_colours(sh, fm, HEADER_ROW + 1, r - 1, f0 + 1)
+    achieved = int((year["verdict"] == "achieved").sum()) if len(year) else 0
+    due = int((year["verdict"] != "not_due").sum()) if len(year) else 0
+    sh.write_string(r + 1, 0, headline_text(achieved, due).replace(
+        "this quarter", f"as of Q{as_of}"), fm.big_text)
+    _page(sh, HEADER_ROW, f0 + len(final), 2)
 
 
 def _annual_completeness(sh: Any, fm: Formats, figs: list[QuarterFigures], sub: str) -> None:

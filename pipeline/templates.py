@@ -29,7 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 import schemas
 from schemas import ColumnSpec, SheetSpec
-from schemas.choices import FIXED_CHOICES, by_key
+from schemas.choices import FIXED_CHOICES, INDICATOR_INPUTS, KINDS, by_key
 
 from . import calendar as fcal
 from . import xlstyle as xs
@@ -47,8 +47,10 @@ SHEET_HELP: dict[str, tuple[str, str]] = {
               "Fill in the white cells; grey cells are pre-filled"),
     "budget": ("หนึ่งแถวต่อหนึ่งโครงการ/กิจกรรม ยอดเงินสะสมตั้งแต่ 1 ต.ค. แทรกแถวเพิ่มได้",
                "One row per project/activity, cumulative since 1 Oct; rows may be inserted"),
-    "indicators": ("กรอกผลการดำเนินงานและหลักฐานในช่องสีขาว ช่องสีเทากรอกไว้ให้แล้ว",
-                   "Fill in the result and evidence (white cells); grey cells are pre-filled"),
+    "indicators": ("กรอกเฉพาะช่องสีขาวของแต่ละแถวตามวิธีรายงาน (ตัวตั้ง/ตัวหาร, ค่าเฉลี่ย+จำนวนผู้เข้าสอบ, "
+                   "มี/ไม่มี หรือจำนวน) และหลักฐาน ช่องสีเทากรอกไว้ให้แล้ว",
+                   "Fill in each row's white cells as its kind asks (numerator/denominator, "
+                   "mean + test takers, yes/no, or a value) and the evidence; grey is pre-filled"),
 }
 
 _ILLEGAL = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
@@ -97,7 +99,7 @@ def stamp_values(plan: Plan, agency: Agency, quarter: int,
     whole plan (0.6 s at 30,000 agencies), so ``write_templates`` computes it once.
     """
     fingerprint = fingerprint or plan.fingerprint
-    locked = [[i.code, i.target] for i in plan.indicators_for(agency)]
+    locked = [[i.code, i.agency_target] for i in plan.indicators_for(agency, quarter)]
     values = {
         "template_id": template_id(plan, agency.code, quarter, fingerprint),
         "schema_version": schemas.SCHEMA_VERSION,
@@ -252,43 +254,63 @@ def _write_budget(ws: Worksheet, plan: Plan, lists: xs.ListsSheet) -> None:
     xs.page_setup(ws, landscape=True, header_row=spec.header_row)
 
 
-def _write_indicators(ws: Worksheet, plan: Plan, agency: Agency) -> None:
+def _write_indicators(ws: Worksheet, plan: Plan, agency: Agency, quarter: int,
+                      lists: xs.ListsSheet) -> None:
+    """One row per indicator the agency reports this quarter; only the inputs of the row's
+    kind are white (unlocked), the others stay grey and locked."""
     spec = schemas.INDICATORS
     _table_header(ws, spec)
     units, directions = by_key("unit"), by_key("direction")
     first = spec.header_row + 1
-    indicators = plan.indicators_for(agency)
+    indicators = plan.indicators_for(agency, quarter)
+    input_cells: dict[str, list[str]] = {name: [] for name in INDICATOR_INPUTS}
     for r, ind in enumerate(indicators, start=first):
+        kind = KINDS[ind.kind]
         values = {
             "indicator_code": ind.code,
             "indicator_name": ind.name_th,
+            "kind": kind.th,
             "unit": units[ind.unit].th if ind.unit in units else ind.unit,
             "direction": directions[ind.direction].th if ind.direction in directions
             else ind.direction,
-            "target": ind.target,
+            "target": ind.agency_target,
         }
         lines = 1
         for j, col in enumerate(spec.columns, start=1):
+            is_input = col.name in kind.inputs or col.name == "evidence"
             cell = ws.cell(row=r, column=j, value=values.get(col.name) if col.locked else None)
-            xs.style_cell(cell, locked=col.locked, number_format=xs.number_format_for(col.kind),
-                          wrap=col.width >= 30)
+            xs.style_cell(cell, locked=not is_input,
+                          number_format=xs.number_format_for(col.kind), wrap=col.width >= 18)
+            if col.name in input_cells and is_input:
+                input_cells[col.name].append(cell.coordinate)
             if isinstance(cell.value, str):
                 lines = max(lines, xs.lines_needed(cell.value, col.width))
         xs.set_row_height(ws, r, lines)
     if indicators:
         last = first + len(indicators) - 1
-        # results are not negative, unless the plan says a negative one is plausible
+        # values are not negative, unless the plan says a negative one is plausible
         lowest = min([0.0] + [i.plausible_min for i in indicators if i.plausible_min is not None])
-        for j, col in enumerate(spec.columns, start=1):
+        for col in spec.columns:
+            cells = input_cells.get(col.name, [])
+            if col.name in input_cells and not cells:
+                continue
             if col.locked:
                 continue
-            letter = get_column_letter(j)
-            if col.kind == "number":
-                dv = xs.decimal_validation(col.th, _input_prompt(col), minimum=lowest)
+            if col.choices:
+                dv = xs.list_validation(lists.add(col.choices, _lists_for(plan, col.choices)),
+                                        col.th, xs.prompt_text(col.help_th, col.help_en))
+            elif col.kind == "number":
+                dv = xs.decimal_validation(col.th, _input_prompt(col),
+                                           minimum=lowest if col.name == "result" else 0)
             else:
                 dv = xs.prompt_only(col.th, _input_prompt(col))
             ws.add_data_validation(dv)
-            dv.add(f"{letter}{first}:{letter}{last}")
+            if col.name in input_cells:
+                for ref in cells:
+                    dv.add(ref)
+            else:
+                letter = get_column_letter(spec.columns.index(col) + 1)
+                dv.add(f"{letter}{first}:{letter}{last}")
     xs.page_setup(ws, landscape=True, header_row=spec.header_row)
 
 
@@ -339,7 +361,7 @@ def build_template(plan: Plan, agency_code: str, quarter: int,
     _heading(budget, schemas.BUDGET, agency, plan, quarter)
     _write_budget(budget, plan, lists)
     _heading(indicators, schemas.INDICATORS, agency, plan, quarter)
-    _write_indicators(indicators, plan, agency)
+    _write_indicators(indicators, plan, agency, quarter, lists)
     _write_stamp(stamp, stamp_values(plan, agency, quarter, fingerprint, key))
 
     for ws in (cover, budget, indicators, lists.ws):

@@ -1,16 +1,14 @@
-"""Validation: pandera column checks and the report's cross-field rules -> a FileReport.
+"""Validation: the column checks and the report's cross-field rules -> a FileReport.
 
 Two layers, both ending in catalogued Problems at the sender's cell:
 
-* :func:`schema_problems` runs the sheet's pandera model (lazy, so every failure of a
-  sheet is reported at once) and turns each failure case back into (sheet, A1 cell).
-  It works on any SheetSpec, so the plan loader uses it too. The frames of many files
-  can go through one pandera call (:func:`schema_problems_many`): each row carries the
-  file it came from, and failures are grouped back per file; this is the door for
-  validating a whole night's inbox at once (pandera's per-call overhead dominates small
-  sheets).
+* the column checks (``schema_check.schema_problems_many``: pandera, lazy, one call for
+  the same sheet of many files, failures grouped back per file), shared with the plan
+  loader; they live below both modules so imports run one way (this module loads a
+  file's plan through ``plan_load``; ``plan_load`` never imports this one);
 * :func:`validate_workbook` adds the rules that need several fields, the stamp or the
-  plan: stamp integrity, locked cells, disbursed vs allocated, plausibility.
+  plan: stamp integrity, locked cells, disbursed vs allocated, each indicator's inputs
+  by its kind (numerator <= denominator, a weight above 0...), plausibility.
 
 Every rule code is listed in docs/validation.md.
 """
@@ -18,442 +16,54 @@ Every rule code is listed in docs/validation.md.
 from __future__ import annotations
 
 import json
-import math
 import re
 import tempfile
-from dataclasses import dataclass, replace
-from datetime import date
-from functools import lru_cache
-from numbers import Integral, Real
+from dataclasses import dataclass
+from numbers import Real
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 import schemas
-from schemas import BUDGET, COVER, INDICATORS, ColumnSpec, SheetSpec
+from schemas import BUDGET, COVER, INDICATORS, SheetSpec
 from schemas._base import (
     CODE,
-    DATE,
-    EMAIL,
-    EMAILS,
-    INT,
     MONEY,
     NUMBER,
-    PERCENT,
-    TEXT,
 )
-from schemas.choices import FIXED_CHOICES
+from schemas.choices import KINDS
 
 from . import calendar as fcal
 from . import catalog
 from .isolate import IsolatedReader
 from .model import FileReport, Problem, RawWorkbook, SheetFrame, unique_problems
-from .plan import Plan, plan_fingerprint
+from .plan import Indicator, Plan, plan_fingerprint
+from .plan_load import PlanError, load_plan
+from .schema_check import (
+    _expected_range,
+    _fmt_num,
+    _frame_of,
+    _int64,
+    _is_missing,
+    _label,
+    _objects,
+    _plain,
+    _records,
+    _shown,
+    _spec_columns,
+    baht_text,
+    plan_choices,
+    schema_problems,
+    schema_problems_many,
+)
 from .workspace import Workspace
 
 # ---- thresholds (the demo generator stays inside them) ------------------------------------
 # overall disbursement rate of a file, in percentage points of allocated
 DISBURSEMENT_AHEAD_MARGIN = 35.0  # warn when rate > quarter target + 35 points
 DISBURSEMENT_BEHIND_FRACTION = 1 / 3  # warn when rate < quarter target / 3
-TEXT_MAX_CHARS = 2000  # a text cell longer than this is an error (value.text-too-long)
-# columns that must be unique in a sheet although the schema does not say so
-EXTRA_UNIQUE: dict[str, tuple[str, ...]] = {"budget": ("project_code",)}
-
-_EMAIL_RE = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
-_NUMERIC_KINDS = {MONEY, INT, NUMBER, PERCENT}
-_TYPED_KINDS = _NUMERIC_KINDS | {DATE, EMAIL, EMAILS}  # kinds _type_check looks into
-FILE_COLUMN = "_file"  # tags each row with its file when frames of many files are checked
-
-
-# ---- helpers shared by every rule ----------------------------------------------------------
-def _field_cell(sf: SheetFrame, field_name: str, row: int) -> str:
-    """A1 cell of a field in a row; forms may carry each field's own cell (field_cells)."""
-    cells = getattr(sf, "field_cells", None)
-    if cells and field_name in cells:
-        return str(cells[field_name])
-    return sf.cell(field_name, int(row))
-
-
-def _label(sf: SheetFrame, spec: SheetSpec, field_name: str) -> str:
-    """The column label as the sender sees it (header text found, else the template's)."""
-    label = sf.labels.get(field_name)
-    if label:
-        return str(label)
-    for c in _spec_columns(spec):
-        if c.name == field_name:
-            return c.header
-    return field_name
-
-
-def baht_text(satang: Any) -> str:
-    """Integer satang as the sender typed baht: 123450 -> '1,234.50' (exact, no floats)."""
-    if satang is None or (isinstance(satang, float) and math.isnan(satang)) or satang is pd.NA:
-        return ""
-    s = int(satang)
-    sign = "-" if s < 0 else ""
-    baht, st = divmod(abs(s), 100)
-    return f"{sign}{baht:,}.{st:02d}"
-
-
-_NA, _NAT = pd.NA, pd.NaT
-
-
-def _is_missing(v: Any) -> bool:
-    if v is None or v is pd.NA or v is pd.NaT:
-        return True
-    return isinstance(v, float) and math.isnan(v)
-
-
-def _plain(sf: SheetFrame) -> dict[str, list[Any]]:
-    """The sheet's columns as plain lists with None for blanks, "_row" included: the
-    normaliser's own lists when it kept them, else taken from the frame."""
-    if sf.values is not None:
-        return sf.values
-    frame = sf.frame
-    out = {str(c): [None if _is_missing(v) else v for v in frame[c].tolist()]
-           for c in frame.columns}
-    if "_row" in out:
-        out["_row"] = [int(r) for r in out["_row"]]
-    else:
-        out["_row"] = list(range(1, len(frame) + 1))
-    return out
-
-
-def _records(values: dict[str, list[Any]]) -> list[dict[str, Any]]:
-    names = list(values)
-    return [dict(zip(names, row, strict=True)) for row in zip(*values.values(), strict=True)]
-
-
-def _shown(sf: SheetFrame, field_name: str, row: int, value: Any, kind: str) -> str:
-    """The value as the sender saw it: the raw text kept by the normaliser, else formatted."""
-    seen = sf.raw_text.get((field_name, int(row)))
-    if seen is not None:
-        return str(seen)
-    if _is_missing(value):
-        return ""
-    if kind == MONEY and isinstance(value, Integral) and not isinstance(value, bool):
-        return baht_text(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _choice_key(c: Any) -> Any:
-    return getattr(c, "key", c)
-
-
-def _choice_label(c: Any) -> str:
-    th = getattr(c, "th", None)
-    if th is None:
-        th = getattr(c, "label", None)
-    return str(th if th is not None else c)
-
-
-@dataclass(frozen=True)
-class StrategyChoice:
-    """A plan strategy in the shape of schemas.choices.Choice (key = strategy number)."""
-
-    key: int
-    th: str
-    en: str = ""
-
-
-def plan_choices(plan: Plan | None) -> dict[str, list[Any]]:
-    """Allowed values per choice list: the fixed lists plus the plan's strategies."""
-    out: dict[str, list[Any]] = dict(FIXED_CHOICES)
-    if plan is not None:
-        out["strategy"] = [StrategyChoice(s.no, s.label, s.name_en)
-                           for s in sorted(plan.strategies.values(), key=lambda s: s.no)]
-    return out
-
-
-# ---- pandera: per-column checks --------------------------------------------------------------
-def _range_text(checks: list[pa.Check]) -> tuple[Any, Any]:
-    lo = hi = None
-    for ch in checks:
-        st = ch.statistics or {}
-        if ch.name in ("greater_than_or_equal_to", "greater_than"):
-            lo = st.get("min_value")
-        elif ch.name in ("less_than_or_equal_to", "less_than"):
-            hi = st.get("max_value")
-        elif ch.name == "in_range":
-            lo, hi = st.get("min_value"), st.get("max_value")
-    return lo, hi
-
-
-def _fmt_num(x: Any) -> str:
-    if isinstance(x, float) and x.is_integer():
-        return str(int(x))
-    return str(x)
-
-
-def _expected_range(lo: Any, hi: Any, kind: str) -> str:
-    f = (lambda v: baht_text(v)) if kind == MONEY else _fmt_num
-    if lo is not None and hi is not None:
-        return f"{f(lo)} - {f(hi)}"
-    if lo is not None:
-        return f"≥ {f(lo)}"
-    if hi is not None:
-        return f"≤ {f(hi)}"
-    return ""
-
-
-@lru_cache(maxsize=64)
-def _model_schema(model: type[pa.DataFrameModel]) -> pa.DataFrameSchema:
-    return model.to_schema()
-
-
-@lru_cache(maxsize=64)
-def _spec_columns(spec: SheetSpec) -> tuple[ColumnSpec, ...]:
-    """The spec's columns, computed once (SheetSpec.columns rebuilds them on each call)."""
-    return tuple(spec.columns)
-
-
-@lru_cache(maxsize=256)
-def _pandera_schema(spec: SheetSpec, fields: tuple[str, ...],
-                    allowed: tuple[tuple[str, tuple[Any, ...]], ...]) -> pa.DataFrameSchema:
-    """The spec's model as an untyped schema (types were checked before) plus isin checks."""
-    model_schema = _model_schema(spec.model)
-    allowed_by_list = dict(allowed)
-    columns = {}
-    for cs in _spec_columns(spec):
-        if cs.name not in fields:
-            continue
-        base = model_schema.columns[cs.name]
-        checks = list(base.checks)
-        if cs.choices and cs.choices in allowed_by_list:
-            checks.append(pa.Check.isin(list(allowed_by_list[cs.choices])))
-        if not checks and base.nullable:
-            continue  # nothing to check: pandera would only spend time on it
-        columns[cs.name] = pa.Column(None, checks=checks, nullable=base.nullable,
-                                     required=False)
-    return pa.DataFrameSchema(columns, strict=False)
-
-
-def _type_check(value: Any, kind: str) -> tuple[str | None, Any]:
-    """(problem code or None, value to check further) for one non-blank cell."""
-    if kind in _NUMERIC_KINDS:
-        if isinstance(value, bool) or not isinstance(value, Real):
-            return ("value.not-an-integer" if kind == INT and _looks_numeric(value)
-                    else "value.not-a-number"), None
-        if isinstance(value, float) and not math.isfinite(value):
-            return "value.not-a-number", None
-        if kind in (MONEY, INT) and not float(value).is_integer():
-            return ("money.too-many-decimals" if kind == MONEY else "value.not-an-integer"), None
-        return None, value
-    if kind == DATE:
-        return (None, value) if isinstance(value, date) else ("value.not-a-date", None)
-    if kind == EMAIL:
-        return (None, value) if _EMAIL_RE.match(str(value).strip()) else ("value.not-an-email", None)
-    if kind == EMAILS:
-        parts = [p for p in re.split(r"[,;\s]+", str(value)) if p]
-        ok = parts and all(_EMAIL_RE.match(p) for p in parts)
-        return (None, value) if ok else ("value.not-an-email", None)
-    if kind in (TEXT, CODE) and len(str(value)) > TEXT_MAX_CHARS:
-        return "value.text-too-long", None
-    return None, value
-
-
-def _looks_numeric(value: Any) -> bool:
-    try:
-        float(str(value).replace(",", ""))
-    except ValueError:
-        return False
-    return True
-
-
-@dataclass
-class _Item:
-    sf: SheetFrame
-    file: str
-
-
-def schema_problems(sf: SheetFrame, spec: SheetSpec, file: str,
-                    choices: dict[str, list[Any]] | None = None) -> list[Problem]:
-    """Every column-level problem of one typed sheet (pandera, lazy), at the sender's cells.
-
-    ``choices`` maps a choice-list name ("strategy", "budget_source", ...) to its allowed
-    values (Choice-like objects with .key/.th, or bare keys); default: the fixed lists.
-    Cells in ``sf.unparsed`` were already reported by the normaliser and are skipped.
-    """
-    return schema_problems_many([(sf, file)], spec, choices)[0]
-
-
-def schema_problems_many(items: list[tuple[SheetFrame, str]], spec: SheetSpec,
-                         choices: dict[str, list[Any]] | None = None) -> list[list[Problem]]:
-    """:func:`schema_problems` for the same sheet of many files in ONE pandera call.
-
-    Rows are tagged with their item number (the file); failures are grouped back per
-    item (the result is aligned with ``items``), in sheet order. Uniqueness is checked
-    per file, never across files.
-    """
-    if choices is None:
-        choices = dict(FIXED_CHOICES)
-    result: list[list[Problem]] = [[] for _ in items]
-    columns = _spec_columns(spec)
-    kinds = {c.name: c.kind for c in columns}
-    by_name = {c.name: c for c in columns}
-    # every problem keyed by (item no, field, row) so one cell gets one problem
-    found: dict[tuple[int, str, int], Problem] = {}
-    plains = [_plain(sf) for sf, _ in items]
-    fields = [c.name for c in columns if any(c.name in values for values in plains)]
-    data: dict[str, list[Any]] = {f: [] for f in fields}
-    skipped: dict[str, list[bool]] = {f: [] for f in fields}
-    item_col: list[int] = []
-    row_col: list[int] = []
-    for n, ((sf, file), values) in enumerate(zip(items, plains, strict=True)):
-        rows = values["_row"]
-        item_col += [n] * len(rows)
-        row_col += rows
-        for f in fields:
-            if f not in values:  # this file lacks the column (reported by the reader)
-                data[f] += [None] * len(rows)
-                skipped[f] += [True] * len(rows)
-                continue
-            kind = kinds[f]
-            textual = kind not in _TYPED_KINDS  # text, code, choice: only a length limit
-            unparsed = sf.unparsed
-            col_data, col_skipped = data[f], skipped[f]
-            for row, v in zip(rows, values[f], strict=True):
-                if unparsed and (f, row) in unparsed:
-                    col_data.append(None)
-                    col_skipped.append(True)
-                    continue
-                if v is None or v is _NA or v is _NAT or (isinstance(v, float) and v != v):
-                    col_data.append(None)  # _is_missing(v), inlined: it runs for every cell
-                    col_skipped.append(False)
-                    continue
-                if textual and type(v) is str and len(v) <= TEXT_MAX_CHARS:
-                    col_data.append(v)  # what _type_check would say, without the call
-                    col_skipped.append(False)
-                    continue
-                code, checked = _type_check(v, kind)
-                if code:
-                    found[(n, f, row)] = _make(code, sf, spec, file, f, row, v, kind,
-                                               detail=f"> {TEXT_MAX_CHARS}")
-                    col_data.append(None)
-                    col_skipped.append(True)
-                else:
-                    col_data.append(checked)
-                    col_skipped.append(False)
-    if not item_col:
-        return result
-    allowed = tuple(sorted(
-        (name, tuple(_choice_key(c) for c in values)) for name, values in choices.items()
-        if any(by_name[f].choices == name for f in fields)))
-    schema = _pandera_schema(spec, tuple(fields), allowed)
-    checked = [f for f in fields if f in schema.columns]  # columns without checks are left out
-    arrays: list[Any] = []
-    for f in checked:
-        kind = kinds[f]
-        if kind in (MONEY, INT):
-            arrays.append(_int64([None if v is None else int(v) for v in data[f]]))
-        elif kind in (NUMBER, PERCENT):
-            arrays.append(_float64([None if v is None else float(v) for v in data[f]]))
-        else:
-            arrays.append(_objects(data[f]))
-    failures: list[dict[str, Any]] = []
-    if checked:
-        big = _frame_of(checked, arrays, len(item_col))
-        try:
-            schema.validate(big, lazy=True, inplace=True)  # nothing is coerced: no copy
-        except pa.errors.SchemaErrors as exc:
-            failures = exc.failure_cases.to_dict("records")
-    for rec in failures:
-        f = rec.get("column")
-        idx = rec.get("index")
-        if f not in kinds or idx is None or _is_missing(idx):
-            continue
-        idx = int(idx)
-        if skipped[f][idx]:
-            continue
-        n, row = item_col[idx], row_col[idx]
-        if (n, f, row) in found:
-            continue
-        sf, file = items[n]
-        kind = kinds[f]
-        check = str(rec.get("check") or "")
-        value = data[f][idx]
-        cs = by_name[f]
-        if check == "not_nullable":
-            p = _make("value.required", sf, spec, file, f, row, None, kind)
-        elif check.startswith("isin"):
-            options = choices.get(cs.choices or "", [])
-            labels = ", ".join(_choice_label(c) for c in options)
-            p = _make("value.not-allowed", sf, spec, file, f, row, value, kind, allowed=labels)
-            labels_en = ", ".join(
-                f"{_choice_label(c)} ({c.en})" if getattr(c, "en", "") else _choice_label(c)
-                for c in options)
-            p = replace(p, fix_en=catalog.CATALOG["value.not-allowed"].fix_en.replace(
-                "{allowed}", labels_en))
-        elif check.startswith(("greater_than", "less_than", "in_range")):
-            lo, hi = _range_text(list(schema.columns[f].checks))
-            if kind == MONEY and lo is not None and _num(value) < 0:
-                p = _make("value.negative-money", sf, spec, file, f, row, value, kind)
-            else:
-                p = _make("value.out-of-range", sf, spec, file, f, row, value, kind,
-                          expected=_expected_range(lo, hi, kind))
-        elif check.startswith("str_matches"):
-            p = _make("value.bad-format", sf, spec, file, f, row, value, kind)
-        elif check == "field_uniqueness":
-            continue  # uniqueness is done below, naming the first row
-        else:
-            p = _make("value.not-allowed", sf, spec, file, f, row, value, kind, allowed=check)
-        found[(n, f, row)] = p
-    # uniqueness per file (never across files), naming the row it repeats
-    model_schema = _model_schema(spec.model)
-    unique_fields = [f for f in fields if model_schema.columns[f].unique]
-    unique_fields += [f for f in EXTRA_UNIQUE.get(spec.key, ()) if f in fields]
-    for f in unique_fields:
-        first: dict[tuple[int, Any], int] = {}
-        for idx, v in enumerate(data[f]):
-            if v is None or skipped[f][idx]:
-                continue
-            n, row = item_col[idx], row_col[idx]
-            key = (n, _unique_key(v))
-            if key not in first:
-                first[key] = row
-                continue
-            if (n, f, row) in found:
-                continue
-            sf, file = items[n]
-            found[(n, f, row)] = _make("value.duplicate", sf, spec, file, f, row, v,
-                                       kinds[f], other=first[key])
-    order = {c: i for i, c in enumerate(kinds)}
-    for (n, _f, _r), p in sorted(found.items(), key=lambda kv: (kv[0][0], kv[0][2],
-                                                                  order.get(kv[0][1], 99))):
-        result[n].append(p)
-    return result
-
-
-_SKIP = object()
-
-
-def _unique_key(v: Any) -> Any:
-    return str(v).strip().casefold() if isinstance(v, str) else v
-
-
-def _offset(parts: list[pd.DataFrame], n: int) -> int:
-    return sum(len(p) for p in parts[:n])
-
-
-def _num(v: Any) -> float:
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return 0.0
-
-
-def _make(code: str, sf: SheetFrame, spec: SheetSpec, file: str, field_name: str, row: Any,
-          value: Any, kind: str, **params: Any) -> Problem:
-    row = int(row)
-    shown = None if code == "value.required" else _shown(sf, field_name, row, value, kind)
-    return catalog.problem(code, file=file, sheet=sf.sheet, cell=_field_cell(sf, field_name, row),
-                           column=_label(sf, spec, field_name), value=shown, **params)
-
 
 # ---- the whole file ---------------------------------------------------------------------------
 def _version_tuple(v: str | None) -> tuple[int, ...]:
@@ -524,8 +134,8 @@ def _stamp_problems(raw: RawWorkbook, file: str, key: bytes | None = None) -> li
     return out
 
 
-def _issued_indicators(raw: RawWorkbook, plan: Plan | None, agency_code: str | None
-                       ) -> list[tuple[str, float | None]] | None:
+def _issued_indicators(raw: RawWorkbook, plan: Plan | None, agency_code: str | None,
+                       quarter: int | None) -> list[tuple[str, float | None]] | None:
     """The indicator rows the template was issued with: the stamp's, else the plan's."""
     stamp = raw.stamp or {}
     text = stamp.get("locked_indicators")
@@ -536,7 +146,8 @@ def _issued_indicators(raw: RawWorkbook, plan: Plan | None, agency_code: str | N
         except (ValueError, TypeError):
             return None
     if plan is not None and agency_code in plan.agencies:
-        return [(i.code, i.target) for i in plan.indicators_for(plan.agencies[agency_code])]
+        return [(i.code, i.agency_target)
+                for i in plan.indicators_for(plan.agencies[agency_code], quarter)]
     return None
 
 
@@ -628,11 +239,11 @@ def _money(v: Any, sf: SheetFrame, f: str, row: int, skip: set[tuple[str, int]])
 
 
 def _indicator_rules(sf: SheetFrame, raw: RawWorkbook, plan: Plan | None,
-                     agency_code: str | None, file: str, skip: set[tuple[str, int]]
-                     ) -> list[Problem]:
-    """Locked rows (codes/targets as issued), percent ranges and plausible ranges."""
+                     agency_code: str | None, quarter: int | None, file: str,
+                     skip: set[tuple[str, int]]) -> list[Problem]:
+    """Locked rows (codes/agency targets as issued), then each row's inputs by its kind."""
     out: list[Problem] = []
-    issued = _issued_indicators(raw, plan, agency_code)
+    issued = _issued_indicators(raw, plan, agency_code, quarter)
     rows = _records(_plain(sf))
     if issued is not None:
         issued_codes = [c for c, _ in issued]
@@ -682,30 +293,8 @@ def _indicator_rules(sf: SheetFrame, raw: RawWorkbook, plan: Plan | None,
         row = int(rec["_row"])
         code = None if _is_missing(rec.get("indicator_code")) else str(rec["indicator_code"]).strip()
         ind = plan.indicators.get(code or "")
-        res = rec.get("result")
-        if ind is None or ("result", row) in sf.unparsed or ("result", row) in skip:
-            continue
-        if _is_missing(res):
-            out.append(catalog.problem("indicator.result-missing", file=file, sheet=sf.sheet,
-                                       cell=sf.cell("result", row),
-                                       column=_label(sf, INDICATORS, "result"), value=code))
-            continue
-        if isinstance(res, bool) or not isinstance(res, Real):
-            continue
-        res = float(res)
-        shown = _shown(sf, "result", row, res, NUMBER)
-        if ind.unit == "percent" and not 0.0 <= res <= 100.0:
-            out.append(catalog.problem("value.out-of-range", file=file, sheet=sf.sheet,
-                                       cell=sf.cell("result", row),
-                                       column=_label(sf, INDICATORS, "result"), value=shown,
-                                       expected="0 - 100"))
-            continue
-        lo, hi = ind.plausible_min, ind.plausible_max
-        if (lo is not None and res < lo) or (hi is not None and res > hi):
-            out.append(catalog.problem("plausibility.result-outside-range", file=file,
-                                       sheet=sf.sheet, cell=sf.cell("result", row),
-                                       column=_label(sf, INDICATORS, "result"), value=shown,
-                                       expected=_expected_range(lo, hi, NUMBER)))
+        if ind is not None:
+            out += _indicator_inputs(sf, ind, rec, row, file, skip)
     return out
 
 
@@ -732,6 +321,73 @@ def _empty_report(frames: dict[str, SheetFrame], file: str) -> list[Problem]:
     return [catalog.problem("report.empty", file=file, sheet=sheet)]
 
 
+def _indicator_inputs(sf: SheetFrame, ind: Indicator, rec: dict[str, Any], row: int, file: str,
+                      skip: set[tuple[str, int]]) -> list[Problem]:
+    """The row's inputs as its kind needs them: all or none given, numerator <= denominator,
+    a denominator above 0 for a numerator, a weight above 0, and the resulting value within
+    the percent and plausible ranges. Each problem at the cell to fix."""
+    kind = KINDS[ind.kind]
+    if any(n not in sf.refs or (n, row) in sf.unparsed or (n, row) in skip
+           for n in kind.inputs):
+        return []  # a missing column or a cell already reported: the sender fixes that first
+    given = {n: rec.get(n) for n in kind.inputs if not _is_missing(rec.get(n))}
+    if any(n != "answer" and (isinstance(v, bool) or not isinstance(v, Real))
+           for n, v in given.items()):
+        return []
+
+    def at(code: str, name: str, value: Any, **params: Any) -> Problem:
+        return catalog.problem(code, file=file, sheet=sf.sheet, cell=sf.cell(name, row),
+                               column=_label(sf, INDICATORS, name), indicator=ind.code,
+                               value=value, **params)
+
+    if not given:
+        first = kind.inputs[0]
+        return [catalog.problem("indicator.result-missing", file=file, sheet=sf.sheet,
+                                cell=sf.cell(first, row), column=_label(sf, INDICATORS, first),
+                                value=ind.code,
+                                severity="error" if ind.when_empty == "error" else "warning")]
+    missing = [n for n in kind.inputs if n not in given]
+    if missing:
+        needed = [_label(sf, INDICATORS, n).partition("\n") for n in kind.inputs]
+        return [at("indicator.input-missing", n, ind.code, kind_th=kind.th, kind_en=kind.en,
+                   needed_th=", ".join(th.strip() for th, _, _ in needed),
+                   needed_en=", ".join((en or th).strip() for th, _, en in needed))
+                for n in missing]
+    value: float | None = None
+    value_cell = kind.inputs[0]
+    if kind.key == "percent_of_counts":
+        num, den = float(given["numerator"]), float(given["denominator"])
+        shown_num = _shown(sf, "numerator", row, num, NUMBER)
+        if den == 0:
+            return ([at("indicator.denominator-zero", "denominator", shown_num)]
+                    if num > 0 else [])  # 0 of 0: nobody to count this year
+        if num > den:
+            return [at("indicator.numerator-over-denominator", "numerator", shown_num,
+                       expected=_shown(sf, "denominator", row, den, NUMBER))]
+        value = 100.0 * num / den
+    elif kind.key == "yes_no":
+        return []
+    else:
+        value = float(given["result"])
+        if kind.key == "weighted_mean" and float(given["weight"]) <= 0:
+            return [at("indicator.weight-not-positive", "weight",
+                       _shown(sf, "weight", row, given["weight"], NUMBER))]
+    shown = _fmt_num(round(value, 2)) if kind.key == "percent_of_counts" \
+        else _shown(sf, value_cell, row, value, NUMBER)
+    if ind.unit == "percent" and not 0.0 <= value <= 100.0:
+        return [catalog.problem("value.out-of-range", file=file, sheet=sf.sheet,
+                                cell=sf.cell(value_cell, row),
+                                column=_label(sf, INDICATORS, value_cell), value=shown,
+                                expected="0 - 100")]
+    lo, hi = ind.plausible_min, ind.plausible_max
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        return [catalog.problem("plausibility.result-outside-range", file=file,
+                                sheet=sf.sheet, cell=sf.cell(value_cell, row),
+                                column=_label(sf, INDICATORS, value_cell), value=shown,
+                                expected=_expected_range(lo, hi, NUMBER))]
+    return []
+
+
 def _clean_budget(sf: SheetFrame) -> pd.DataFrame:
     """Budget fields + _row: strategy as int, choices as keys, money as Int64 satang."""
     values = _plain(sf)
@@ -756,49 +412,6 @@ def _clean_budget(sf: SheetFrame) -> pd.DataFrame:
     return _frame_of(names, arrays, n)
 
 
-@lru_cache(maxsize=64)
-def _columns_index(names: tuple[str, ...]) -> pd.Index:
-    """Column labels as an Index, made once per column list (building one infers its
-    dtype each time); each frame gets a shallow copy, so a frame's ``columns.name`` stays
-    its own."""
-    return pd.Index(list(names))
-
-
-def _int64(values: list[int | None]) -> Any:
-    """pd.array(values, dtype="Int64") without its type inference (~5x faster)."""
-    try:
-        mask = np.array([v is None for v in values], dtype=bool)
-        data = np.array([0 if v is None else v for v in values], dtype=np.int64)
-    except (OverflowError, TypeError, ValueError):
-        return pd.array(values, dtype="Int64")
-    return pd.arrays.IntegerArray(data, mask)
-
-
-def _float64(values: list[float | None]) -> Any:
-    """pd.array(values, dtype="Float64") without its type inference (NaN is NA there too)."""
-    mask = np.array([v is None or v != v for v in values], dtype=bool)
-    data = np.array([0.0 if m else v for v, m in zip(values, mask, strict=True)],
-                    dtype=np.float64)
-    return pd.arrays.FloatingArray(data, mask)
-
-
-def _objects(values: list[Any]) -> np.ndarray:
-    out = np.empty(len(values), dtype=object)
-    out[:] = values
-    return out
-
-
-def _frame_of(names: list[str], arrays: list[Any], n: int) -> pd.DataFrame:
-    """A frame from ready columns in one step (pd.DataFrame(dict) costs ~1 ms a frame)."""
-    index = pd.RangeIndex(n)
-    try:
-        return pd.DataFrame._from_arrays(arrays, columns=_columns_index(tuple(names)).copy(),
-                                         index=index, verify_integrity=False)
-    except (AttributeError, TypeError):  # pragma: no cover - a future pandas without it
-        return pd.DataFrame({name: pd.Series(a, index=index, copy=False)
-                             for name, a in zip(names, arrays, strict=True)}, index=index)
-
-
 def _int_or_same(v: Any) -> Any:
     if v is None or isinstance(v, bool):
         return v
@@ -808,16 +421,19 @@ def _int_or_same(v: Any) -> Any:
 
 
 def _clean_indicators(sf: SheetFrame) -> pd.DataFrame:
-    """indicator_code, result (float or None), evidence + _row."""
+    """indicator_code, the inputs (result, numerator, denominator, weight as float or None;
+    answer as a yes_no key), evidence + _row."""
     values = _plain(sf)
     n = len(values["_row"])
 
     def col(name: str) -> list[Any]:
         return values.get(name) or [None] * n
 
-    return _frame_of(["indicator_code", "result", "evidence", "_row"], [
+    numbers = ("result", "numerator", "denominator", "weight")
+    return _frame_of(["indicator_code", *numbers, "answer", "evidence", "_row"], [
         _objects(col("indicator_code")),
-        _objects([None if v is None else float(v) for v in col("result")]),
+        *(_objects([None if v is None else float(v) for v in col(name)]) for name in numbers),
+        _objects(col("answer")),
         _objects(col("evidence")),
         np.array(values["_row"], dtype="int64")], n)
 
@@ -938,7 +554,8 @@ def _finish(job: _Job, frames: bool = True) -> FileReport:
             ind_sf = job.frames.get("indicators")
             if ind_sf is not None:
                 skip = _cells_of(ind_sf, job.column_problems.get("indicators", []))
-                problems += _indicator_rules(ind_sf, raw, plan, rep.agency_code, file, skip)
+                problems += _indicator_rules(ind_sf, raw, plan, rep.agency_code, rep.quarter,
+                                             file, skip)
             problems += _empty_report(job.frames, file)
         except Exception as exc:  # noqa: BLE001
             _fail(job, exc)
@@ -1015,7 +632,6 @@ def validate_files(paths: list[Path], plan_file: Path | None = None,
     year in the stamp (or cover); each plan is loaded once. An explicit ``plan_file``
     that does not load raises plan_load.PlanError (a usage error, not the sender's).
     """
-    from .plan_load import load_plan
     from .templates import stamp_key
 
     display_names = display_names or {}
@@ -1029,8 +645,6 @@ def validate_files(paths: list[Path], plan_file: Path | None = None,
 def _validate_paths(paths: list[Path], fixed_plan: Plan | None, workspace: Workspace | None,
                     display_names: dict[Path, str], reader: IsolatedReader,
                     key: bytes | None) -> list[FileReport]:
-    from .plan_load import PlanError, load_plan
-
     cache: dict[int, Plan | None] = {}
     reports: list[FileReport | None] = []
     todo: list[tuple[int, RawWorkbook, Plan | None, int | None]] = []

@@ -16,8 +16,8 @@ from .plan_indicators import PlanIndicators
 from .plan_settings import PlanSettings
 from .plan_strategies import PlanStrategies
 
-SCHEMA_VERSION = "1.0"
-MIN_SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
+MIN_SCHEMA_VERSION = "2.0"  # 2.0: indicator inputs by kind (numerator, weight...)
 
 # Submission workbook (the template an agency fills)
 COVER = SheetSpec("cover", "ปก (Cover)", Cover, "form", header_row=4,

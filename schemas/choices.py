@@ -76,12 +76,77 @@ UNITS = [
     Choice("ratio", "อัตราส่วน", "ratio"),
     Choice("level", "ระดับ", "level"),
 ]
-# units whose provincial figure is a sum of the agencies' results
-SUMMABLE_UNITS = frozenset({"count", "baht"})
+
 
 DIRECTIONS = [
     Choice("higher", "ยิ่งมากยิ่งดี", "higher is better"),
     Choice("lower", "ยิ่งน้อยยิ่งดี", "lower is better"),
+]
+
+
+@dataclass(frozen=True)
+class IndicatorKind(Choice):
+    """How agencies report an indicator and how their reports combine into the province's
+    figure. ``inputs`` are the submission columns the agency fills for it; ``formula_*``
+    is what the template, the roll-up and docs/indicators.md say about the rule."""
+
+    formula_th: str = ""
+    formula_en: str = ""
+    inputs: tuple[str, ...] = ()
+
+
+# The kinds of indicator, declared once (plan workbook, template, validator, consolidation,
+# roll-up and docs read this list). Never a sum or a median of agencies' rates or averages.
+INDICATOR_KINDS = [
+    IndicatorKind("percent_of_counts", "ร้อยละจากจำนวนนับ (ตัวตั้ง/ตัวหาร)", "percent from counts",
+                  "ผลจังหวัด = ผลรวมตัวตั้ง ÷ ผลรวมตัวหาร × 100",
+                  "province = sum of numerators / sum of denominators x 100",
+                  ("numerator", "denominator")),
+    IndicatorKind("count", "จำนวนนับ", "count",
+                  "ผลจังหวัด = ผลรวมของทุกหน่วยงาน", "province = sum over agencies", ("result",)),
+    IndicatorKind("amount", "จำนวนเงิน (บาท)", "amount (baht)",
+                  "ผลจังหวัด = ผลรวมของทุกหน่วยงาน", "province = sum over agencies", ("result",)),
+    IndicatorKind("weighted_mean", "ค่าเฉลี่ยถ่วงน้ำหนัก (ค่าเฉลี่ย + จำนวนผู้เข้าสอบ)",
+                  "mean with a weight",
+                  "ผลจังหวัด = ผลรวม(ค่าเฉลี่ย × น้ำหนัก) ÷ ผลรวมน้ำหนัก",
+                  "province = sum(mean x weight) / sum of weights", ("result", "weight")),
+    IndicatorKind("yes_no", "มี/ไม่มี รายหน่วยงาน", "yes/no per agency",
+                  "ผลจังหวัด = ร้อยละของหน่วยงานที่ตอบ \"มี\" จากหน่วยงานที่รายงาน",
+                  "province = % of reporting agencies answering yes", ("answer",)),
+    IndicatorKind("agency_mean", "ค่าเฉลี่ยต่อหน่วยงาน", "per-agency average",
+                  "ผลจังหวัด = ค่าเฉลี่ยของหน่วยงานที่รายงาน",
+                  "province = mean over reporting agencies", ("result",)),
+]
+KINDS: dict[str, IndicatorKind] = {k.key: k for k in INDICATOR_KINDS}
+# every input column an indicator row may have (the template unlocks a kind's own)
+INDICATOR_INPUTS = ("result", "numerator", "denominator", "weight", "answer")
+
+YES_NO = [
+    Choice("yes", "มี", "yes"),
+    Choice("no", "ไม่มี", "no"),
+]
+
+# Levels a school teaches (the agency registry); indicators may be asked only of schools
+# teaching a level (O-NET grade 9: lower secondary).
+LEVELS = [
+    Choice("early_childhood", "ปฐมวัย (อนุบาล)", "early childhood"),
+    Choice("primary", "ประถมศึกษา", "primary"),
+    Choice("lower_secondary", "มัธยมศึกษาตอนต้น", "lower secondary"),
+    Choice("upper_secondary", "มัธยมศึกษาตอนปลาย", "upper secondary"),
+]
+
+# What an empty indicator in a report is: the plan says, per indicator.
+WHEN_EMPTY = [
+    Choice("error", "ข้อผิดพลาด (ต้องรายงาน)", "error (must report)"),
+    Choice("warning", "คำเตือน", "warning"),
+]
+
+# The verdict of a provincial figure against the provincial target.
+VERDICTS = [
+    Choice("achieved", "บรรลุ", "achieved"),
+    Choice("not_achieved", "ไม่บรรลุ", "not achieved"),
+    Choice("not_due", "ยังไม่ถึงรอบรายงาน", "not due this quarter"),
+    Choice("insufficient", "ข้อมูลไม่พอ", "too few reporters"),
 ]
 
 FIXED_CHOICES: dict[str, list[Choice]] = {
@@ -92,6 +157,11 @@ FIXED_CHOICES: dict[str, list[Choice]] = {
     "affiliation": AFFILIATIONS,
     "unit": UNITS,
     "direction": DIRECTIONS,
+    "indicator_kind": INDICATOR_KINDS,  # type: ignore[dict-item]
+    "yes_no": YES_NO,
+    "when_empty": WHEN_EMPTY,
+    "level": LEVELS,
+    "verdict": VERDICTS,
 }
 
 

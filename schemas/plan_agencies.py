@@ -28,3 +28,8 @@ class PlanAgencies(pa.DataFrameModel):
         "อีเมลผู้ส่งที่ลงทะเบียน", "Registered sender e-mails", EMAILS, required=True, width=36,
         help_th="คั่นหลายอีเมลด้วย , หรือ ;", help_en="separate several with , or ;",
     )
+    levels: Series[str] = col(
+        "ระดับที่เปิดสอน", "Levels taught", TEXT, width=30,
+        help_th="สถานศึกษา: ปฐมวัย, ประถมศึกษา, มัธยมศึกษาตอนต้น, มัธยมศึกษาตอนปลาย (คั่นด้วย ,)",
+        help_en="schools: levels separated by , (empty for offices)",
+    )

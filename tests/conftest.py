@@ -36,14 +36,18 @@ def make_small_plan(fiscal_year: int = 2568) -> Plan:
                None, ("admin@sriwittaya.example.th",)),
     ]
     indicators = [
-        Indicator("1.1", "ร้อยละของสถานศึกษาที่มีระบบดูแลช่วยเหลือนักเรียน", "percent", "higher", 1,
-                  None, 95.0, 92.5, 0.0, 100.0),
+        Indicator("1.1", "ร้อยละของนักเรียนที่ได้รับการคัดกรองด้วยระบบดูแลช่วยเหลือนักเรียน",
+                  "percent", "higher", 1, None, 95.0, 92.5, 0.0, 100.0,
+                  kind="percent_of_counts", agency_target=95.0, when_empty="warning"),
         Indicator("2.1", "คะแนนเฉลี่ย O-NET ชั้นประถมศึกษาปีที่ 6 วิชาภาษาไทย", "mean_score",
-                  "higher", 2, frozenset({"school", "private_school"}), 50.0, 48.2, 0.0, 100.0),
+                  "higher", 2, frozenset({"school", "private_school"}), 50.0, 48.2, 0.0, 100.0,
+                  kind="weighted_mean", when_empty="warning"),
         Indicator("4.1", "จำนวนนักเรียนออกกลางคัน", "count", "lower", 4,
-                  frozenset({"school", "vocational", "private_school"}), 5.0, 7.0, 0.0, 500.0),
+                  frozenset({"school", "vocational", "private_school"}), 5.0, 7.0, 0.0, 500.0,
+                  kind="count", when_empty="warning"),
         Indicator("6.1", "ร้อยละการเบิกจ่ายงบประมาณตามแผน", "percent", "higher", 6,
-                  frozenset({"area_office", "vocational"}), 90.0, None, 0.0, 100.0),
+                  frozenset({"area_office", "vocational"}), 90.0, None, 0.0, 100.0,
+                  kind="agency_mean", when_empty="warning"),
     ]
     return Plan(
         province="ศรีสะเกษ",

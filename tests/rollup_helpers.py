@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+from indicator_inputs import COLUMN, read_inputs, write_inputs
 
 from pipeline.ledger_schema import MIGRATIONS
 from pipeline.plan import Plan
@@ -86,13 +87,13 @@ def fill_report(plan: Plan, rep: Report, path: Path) -> Path:
     ind = wb.create_sheet(INDICATORS.name)
     for j, c in enumerate(INDICATORS.columns, start=1):
         ind.cell(INDICATORS.header_row, j, c.header)
-    applicable = [i for i in plan.indicators_for(agency)]
+    applicable = [i for i in plan.indicators_for(agency, rep.quarter)]
     for r, i in enumerate(applicable, start=INDICATORS.header_row + 1):
         ind.cell(r, 1, i.code)
         ind.cell(r, 2, i.name_th)
-        ind.cell(r, 5, i.target)
-        ind.cell(r, 6, rep.results.get(i.code))
-        ev = ind.cell(r, 7, rep.evidence or None)
+        ind.cell(r, 5, i.agency_target)
+        write_inputs(ind, r, i.kind, rep.results.get(i.code))
+        ev = ind.cell(r, COLUMN["evidence"], rep.evidence or None)
         if rep.evidence:
             ev.data_type = "s"
     wb.save(path)
@@ -124,8 +125,9 @@ def read_report(path: Path) -> dict:
         code = ind.cell(row, 1).value
         if code is None:
             continue
-        results.append({"_row": row, "indicator_code": str(code),
-                        "result": ind.cell(row, 6).value, "evidence": ind.cell(row, 7).value})
+        values = read_inputs(ind, row)
+        values["answer"] = {"มี": "yes", "ไม่มี": "no"}.get(values["answer"])
+        results.append({"_row": row, "indicator_code": str(code), **values})
     return {"cover": fields, "lines": lines, "results": results}
 
 
@@ -180,10 +182,11 @@ def record(conn: sqlite3.Connection, path: Path, received_at: datetime, *,
               _satang(ln["committed"]), _satang(ln["disbursed"]), ln["progress_status"],
               ln["remarks"]) for ln in data["lines"]])
         conn.executemany(
-            "INSERT INTO indicator_results (submission_id, row, indicator_code, result, evidence)"
-            " VALUES (?,?,?,?,?)",
-            [(sid, r["_row"], r["indicator_code"], r["result"], r["evidence"])
-             for r in data["results"]])
+            "INSERT INTO indicator_results (submission_id, row, indicator_code, result, evidence,"
+            " numerator, denominator, weight, answer)"
+            " VALUES (?,?,?,?,?,?,?,?,?)",
+            [(sid, r["_row"], r["indicator_code"], r["result"], r["evidence"], r["numerator"],
+              r["denominator"], r["weight"], r["answer"]) for r in data["results"]])
     conn.commit()
     return sid
 

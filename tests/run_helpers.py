@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import make_small_plan
+from indicator_inputs import write_inputs
 
 import schemas
 from pipeline.cli import main
@@ -75,7 +76,7 @@ def filled_report(plan: Plan, agency_code: str, quarter: int, projects: list[Pro
     for r in range(schemas.INDICATORS.header_row + 1, ind.max_row + 1):
         code = ind.cell(row=r, column=1).value
         if code in results:
-            ind.cell(row=r, column=6, value=results[code])
+            write_inputs(ind, r, plan.indicators[code].kind, results[code])
     wb.properties.created = FIXED
     wb.properties.modified = FIXED
     buf = io.BytesIO()

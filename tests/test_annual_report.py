@@ -59,11 +59,18 @@ def test_quarters_side_by_side(scenario):
 
     ind = wb[ANNUAL_SHEETS["indicators"]]
     header = [c.value for c in ind[4]]
-    assert header[5] == "รายงาน\nReported" and header[9] == "รายงาน\nReported"
+    assert header[6] == "ผลจังหวัด\nProvincial" and header[7] == "ผลประเมิน\nVerdict"
+    assert header[14:19] == ["ผลประจำปี\nYear's result", "ผลประเมินประจำปี\nYear's verdict",
+                             "ผู้รายงาน\nReporters", "ต้องรายงาน\nExpected",
+                             "เทียบค่าฐาน\nVs baseline"]
+    assert ind.cell(row=3, column=15).value == "ผลประจำปี ณ ไตรมาส 2 (the year, as of Q2)"
     one = next([c.value for c in r] for r in ind.iter_rows(min_row=5) if r[0].value == "1.1")
-    assert one[4] == 5  # expected
-    assert one[5] == 4 and one[9] == 3  # reported in Q1 (four agencies) and Q2 (three)
-    assert one[13] is None and one[17] is None  # Q3, Q4: no reports yet
+    assert one[6] is not None and one[8] is not None  # Q1 and Q2 figures
+    assert one[10] is None and one[12] is None  # Q3, Q4: no reports yet
+    assert one[14] == one[8]  # the year so far: Q2's figure
+    assert one[15] in ("บรรลุ (achieved)", "ไม่บรรลุ (not achieved)",
+                       "ข้อมูลไม่พอ (too few reporters)")
+    assert one[17] == 5  # expected
 
 
 def test_rebuilt_annual_report_is_byte_identical(scenario):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import make_small_plan
+from indicator_inputs import write_inputs
 
 from pipeline.collect import NO_ATTACHMENT, Arrival, classify, trusted
 from pipeline.decide import decide, duplicate_decision
@@ -31,6 +32,9 @@ def report_for(plan, tmp: Path, *, quarter=2, disbursed=1000, name="r.xlsx"):
     for col, v in enumerate(["P01", "โครงการอาหารกลางวัน", plan.strategies[4].label,
                              "งบประมาณพื้นฐาน", "งบเงินอุดหนุน", 2000, 0, disbursed], start=1):
         budget.cell(5, col).value = v
+    ind = wb["ตัวชี้วัด (Indicators)"]
+    for row, code, v in ((5, "1.1", 96), (6, "2.1", 51.5), (7, "4.1", 2)):
+        write_inputs(ind, row, plan.indicators[code].kind, v)
     path = tmp / name
     wb.save(path)
     return path.read_bytes(), validate_workbook(read_workbook(path, display_name=name), plan)

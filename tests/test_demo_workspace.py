@@ -27,6 +27,7 @@ from python_calamine import CalamineWorkbook, SheetVisibleEnum
 import schemas
 from pipeline import calendar as fcal
 from pipeline.cli import main
+from pipeline.consolidate import agency_value
 from pipeline.demo import build_demo, fill, make_reports, xlsx_bytes
 from pipeline.demo_data import make_demo_plan
 from pipeline.plan_load import load_plan
@@ -41,7 +42,8 @@ ODS_MIME = "application/vnd.oasis.opendocument.spreadsheet"
 FLAWS = {"thai-digits", "text-numbers", "be-date-text", "late", "resubmission-corrects",
          "resubmission-supersedes", "unregistered-sender", "wrong-quarter", "corrupt", "ods",
          "formula-injection", "too-many-decimals", "required-missing", "not-allowed",
-         "disbursed-over-allocated", "no-stamp", "duplicate"}
+         "disbursed-over-allocated", "no-stamp", "duplicate", "numerator-over-denominator",
+         "missing-weight"}
 STATUSES = {"accepted", "rejected", "quarantined", "superseded", "duplicate"}
 
 
@@ -113,7 +115,9 @@ def test_province_plan_and_manifest_shape(demo):
                           "agency_code", "fiscal_year", "quarter", "sha256",
                           "expected_status", "expected_late", "flaws"}
         assert f["expected_status"] in STATUSES and f["source"] in ("eml", "maildir", "dropped")
-        assert f["agency_code"] in plan.agencies and f["quarter"] in (1, 2, 3)
+        assert f["agency_code"] in plan.agencies
+        # this year's Q1-Q2 (and a Q3 sent too early), last year's 12-month report
+        assert (f["fiscal_year"], f["quarter"]) in ((2568, 1), (2568, 2), (2568, 3), (2567, 4))
         assert datetime.fromisoformat(f["received_at"]).utcoffset().total_seconds() == 7 * 3600
         for x in f["flaws"]:
             assert x["step"] in ("normalise", "validate", "intake")
@@ -122,10 +126,10 @@ def test_province_plan_and_manifest_shape(demo):
     sources = Counter(f["source"] for f in m["files"])
     assert sources["eml"] > sources["maildir"] > sources["dropped"] >= 1
     # one report per agency per open quarter reaches the ledger as accepted or rejected
-    per_agency = Counter((f["agency_code"], f["quarter"]) for f in m["files"]
+    per_agency = Counter((f["agency_code"], f["fiscal_year"], f["quarter"]) for f in m["files"]
                          if f["expected_status"] in ("accepted", "superseded", "rejected"))
-    assert {k[1] for k in per_agency} == {1, 2}
-    assert len({k for k in per_agency}) == 2 * len(plan.agencies)
+    assert {k[1:] for k in per_agency} == {(2568, 1), (2568, 2), (2567, 4)}
+    assert len({k for k in per_agency}) == 3 * len(plan.agencies)
 
 
 def test_every_path_exists_and_the_attachment_is_the_named_workbook(demo):
@@ -285,7 +289,7 @@ def test_resubmissions_and_duplicates_line_up(demo):
 
 def test_the_validator_reports_exactly_what_the_manifest_says(demo, tmp_path):
     root, m = demo
-    plan = load_plan(root / "plan" / "2568.xlsx")
+    plans = {fy: load_plan(root / "plan" / f"{fy}.xlsx") for fy in (2567, 2568)}
     clean = [f for f in m["files"] if not f["flaws"]]
     sample = [f for f in m["files"] if f["flaws"]] + clean[:: len(clean) // 12]
     for f in sample:
@@ -293,7 +297,8 @@ def test_the_validator_reports_exactly_what_the_manifest_says(demo, tmp_path):
         path = tmp_path / hashlib.sha1(f["path"].encode()).hexdigest() / name
         path.parent.mkdir()
         path.write_bytes(_workbook_bytes(root, f))
-        report = validate_workbook(read_workbook(path, display_name=name), plan)
+        report = validate_workbook(read_workbook(path, display_name=name),
+                                   plans[f["fiscal_year"]])
         got = sorted((p.code, p.severity, p.sheet, p.cell) for p in report.problems)
         want = sorted((x["expect_code"], x["severity"], x["sheet"], x["cell"])
                       for x in f["flaws"] if x["step"] == "validate")
@@ -325,7 +330,11 @@ def test_figures_are_realistic_and_cumulative(demo, tmp_path):
             assert ((b["allocated"] >= lo * 100) & (b["allocated"] <= hi * 100)).all()
             for r in rep.indicators.to_dict("records"):
                 ind = plan.indicators[r["indicator_code"]]
-                assert ind.plausible_min <= r["result"] <= ind.plausible_max
+                value = agency_value(ind.kind, r["result"], r["numerator"], r["denominator"],
+                                     r["answer"])
+                assert value is not None, (code, q, ind.code)
+                if ind.plausible_min is not None:
+                    assert ind.plausible_min <= value <= ind.plausible_max
             budgets[q] = b
         assert (budgets[2]["disbursed"] >= budgets[1]["disbursed"]).all()
         assert (budgets[2]["committed"].fillna(0) >= budgets[1]["committed"].fillna(0)).all()

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from indicator_inputs import write_inputs
 
 from pipeline.collect import Arrival
 from pipeline.decide import decide
@@ -35,8 +36,8 @@ def filled_report(plan, tmp: Path, name: str, *, allocated=120000.50, disbursed=
     for col, v in enumerate(values, start=1):
         budget.cell(5, col).value = v
     indicators = wb["ตัวชี้วัด (Indicators)"]
-    for row, v in zip((5, 6, 7), (96.5, 51.2, 3), strict=True):
-        indicators.cell(row, 6).value = v
+    for row, code, v in zip((5, 6, 7), ("1.1", "2.1", "4.1"), (96.5, 51.2, 3), strict=True):
+        write_inputs(indicators, row, plan.indicators[code].kind, v)
     path = tmp / name
     wb.save(path)
     report = validate_workbook(read_workbook(path, display_name=name), plan)
@@ -67,9 +68,13 @@ def test_accepted_file_is_recorded_with_its_data_in_satang(tmp_path, small_plan)
         assert lines[["agency_code", "row", "project_code", "allocated", "committed",
                       "disbursed", "strategy_no"]].values.tolist() == [
             [AGENCY, 5, "P001", 12000050, 0, 6000000, 2]]
-        results = ledger.indicator_results(2568, 2)
-        assert results[["indicator_code", "result"]].values.tolist() == [
-            ["1.1", 96.5], ["2.1", 51.2], ["4.1", 3.0]]
+        results = ledger.indicator_results(2568, 2).astype(object)
+        results = results.where(results.notna(), None)
+        assert results[["indicator_code", "result", "numerator", "denominator", "weight",
+                        "answer"]].values.tolist() == [
+            ["1.1", None, 96.5, 100.0, None, None],  # a percent from counts
+            ["2.1", 51.2, None, None, 10.0, None],  # a mean and its test takers
+            ["4.1", 3.0, None, None, None, None]]
         current = ledger.current_submissions(2568, 2)
         assert [(c["id"], c["reporter_name"]) for c in current] == [(sub_id, "นางสาวสมศรี ใจดี")]
         assert ledger.arrivals(sub_id)[0]["sender"] == SENDER
@@ -270,6 +275,8 @@ def test_an_old_version_ledger_is_migrated_with_its_data(tmp_path):
         assert [s["agency_code"] for s in ledger.submissions(2568, 1)] == ["33010000"]
         ledger.mark_item("inbox/x.eml", 1, 2)
         assert ledger.seen_item("inbox/x.eml", 1, 2)
+        columns = {r[1] for r in ledger.db.execute("PRAGMA table_info(indicator_results)")}
+        assert {"numerator", "denominator", "weight", "answer"} <= columns  # indicator kinds
     with Ledger(path) as ledger:  # reopening applies nothing twice
         assert ledger.version == len(MIGRATIONS) and len(ledger.arrivals()) == 1
 

@@ -96,8 +96,13 @@ def test_strategies_indicators_disbursement(plan_wb):
     assert st["A9"].value == 6
     ind = plan_wb[schemas.PLAN_INDICATORS.name]
     assert [c.value for c in ind[4][:10]] == [
-        "1.1", "ร้อยละของสถานศึกษาที่มีระบบดูแลช่วยเหลือนักเรียน", "ร้อยละ", "ยิ่งมากยิ่งดี",
-        1, "ทั้งหมด", 95, 92.5, 0, 100]
+        "1.1", "ร้อยละของนักเรียนที่ได้รับการคัดกรองด้วยระบบดูแลช่วยเหลือนักเรียน", "ร้อยละ",
+        "ยิ่งมากยิ่งดี", 1, "ทั้งหมด", 95, 92.5, 0, 100]
+    # kind, agency target, levels, rhythm, academic year, minimum reporters, when empty
+    assert [c.value for c in ind[4][10:17]] == [
+        "ร้อยละจากจำนวนนับ (ตัวตั้ง/ตัวหาร)", 95, None, "ทุกไตรมาส", None, 50,
+        "คำเตือน"]
+    assert ind["K6"].value == "จำนวนนับ" and ind["Q6"].value == "คำเตือน"
     assert ind["F5"].value == "โรงเรียน, โรงเรียนเอกชน"
     assert ind["F7"].value == "สำนักงานเขตพื้นที่การศึกษา, วิทยาลัยอาชีวศึกษา"
     assert ind["D6"].value == "ยิ่งน้อยยิ่งดี"

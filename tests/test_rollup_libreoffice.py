@@ -68,5 +68,7 @@ def test_openpyxl_reads_tables_charts_and_formats(scenario):
         assert row[rate].number_format == "0.00%"
     assert agencies.conditional_formatting
     indicators = wb[SHEETS["indicators"]]
-    assert any(r.type == "colorScale" for cf in indicators.conditional_formatting
-               for r in cf.rules)
+    # verdict traffic lights: achieved green, not achieved red, too few amber, not due grey
+    rules = [r for cf in indicators.conditional_formatting for r in cf.rules]
+    assert {tuple(r.formula) for r in rules if r.type == "cellIs"} >= {
+        ('"บรรลุ (achieved)"',), ('"ไม่บรรลุ (not achieved)"',)}

@@ -75,7 +75,9 @@ def filled(tmp_path: Path) -> Path:
         type_into(budget, f"{openpyxl.utils.get_column_letter(j)}6", v)
 
     ind = wb[schemas.INDICATORS.name]
-    for ref, v in (("F5", 96.5), ("G5", "รายงานระบบดูแลช่วยเหลือ"), ("F6", 51.25), ("F7", 3)):
+    # 1.1: numerator G5 and denominator H5; 2.1: mean F6 and test takers I6; 4.1: count F7
+    for ref, v in (("G5", 193), ("H5", 200), ("K5", "รายงานระบบดูแลช่วยเหลือ"), ("F6", 51.25),
+                   ("I6", 42), ("F7", 3)):
         type_into(ind, ref, v)
     wb.save(path)
     return path
@@ -110,8 +112,9 @@ def test_values_read_back_with_calamine(filled):
     assert budget[6][8] == "ดำเนินการแล้วเสร็จ"
     ind = book.get_sheet_by_name(schemas.INDICATORS.name).to_python()
     assert [row[0] for row in ind[4:7]] == ["1.1", "2.1", "4.1"]
-    assert [row[5] for row in ind[4:7]] == [96.5, 51.25, 3.0]
-    assert ind[4][6] == "รายงานระบบดูแลช่วยเหลือ"
+    assert [row[5] for row in ind[4:7]] == ["", 51.25, 3.0]
+    assert ind[4][6:8] == [193.0, 200.0] and ind[5][8] == 42.0
+    assert ind[4][10] == "รายงานระบบดูแลช่วยเหลือ"
 
 
 def test_inserted_row_keeps_the_input_format(filled):

@@ -143,17 +143,26 @@ def test_indicators_follow_agency_type():
         return ws, out
 
     ws, school = rows(SCHOOL)
-    assert school == [
-        ["1.1", "ร้อยละของสถานศึกษาที่มีระบบดูแลช่วยเหลือนักเรียน", "ร้อยละ", "ยิ่งมากยิ่งดี", 95],
+    assert school == [  # the agency target (E) only where the plan sets one
+        ["1.1", "ร้อยละของนักเรียนที่ได้รับการคัดกรองด้วยระบบดูแลช่วยเหลือนักเรียน", "ร้อยละ",
+         "ยิ่งมากยิ่งดี", 95],
         ["2.1", "คะแนนเฉลี่ย O-NET ชั้นประถมศึกษาปีที่ 6 วิชาภาษาไทย", "คะแนนเฉลี่ย",
-         "ยิ่งมากยิ่งดี", 50],
-        ["4.1", "จำนวนนักเรียนออกกลางคัน", "จำนวน", "ยิ่งน้อยยิ่งดี", 5],
+         "ยิ่งมากยิ่งดี", None],
+        ["4.1", "จำนวนนักเรียนออกกลางคัน", "จำนวน", "ยิ่งน้อยยิ่งดี", None],
     ]
     assert all(ws.cell(row=r, column=j).protection.locked for r in (5, 7) for j in range(1, 6))
-    assert not ws["F5"].protection.locked and not ws["G7"].protection.locked
+    # only the inputs of each row's kind are open: F value, G numerator, H denominator,
+    # I weight, J yes/no; K evidence always; L says how the row is reported
+    open_cells = {r: [c for c in "FGHIJK" if not ws[f"{c}{r}"].protection.locked]
+                  for r in (5, 6, 7)}
+    assert open_cells == {5: ["G", "H", "K"], 6: ["F", "I", "K"], 7: ["F", "K"]}
+    assert [ws[f"L{r}"].value for r in (5, 6, 7)] == [
+        "ร้อยละจากจำนวนนับ (ตัวตั้ง/ตัวหาร)", "ค่าเฉลี่ยถ่วงน้ำหนัก (ค่าเฉลี่ย + จำนวนผู้เข้าสอบ)",
+        "จำนวนนับ"]
     dv = validation_for(ws, "F6")
-    assert dv.type == "decimal" and set(dv.sqref.ranges) == {CellRange("F5:F7")}
-    assert dv.prompt.startswith("ตัวเลข เช่น 95.87")
+    assert dv.type == "decimal" and set(dv.sqref.ranges) == {CellRange("F6"), CellRange("F7")}
+    assert dv.prompt.startswith("ตัวเลข เช่น 52.75")
+    assert validation_for(ws, "G5").type == "decimal" and validation_for(ws, "I6").type == "decimal"
     _, area = rows(AREA_OFFICE)
     assert [r[0] for r in area] == ["1.1", "6.1"]
     _, college = rows(COLLEGE)
@@ -184,7 +193,7 @@ def test_stamp_values_and_checksum(school_wb):
     assert stamp["schema_version"] == schemas.SCHEMA_VERSION
     assert (stamp["agency_code"], stamp["fiscal_year"], stamp["quarter"]) == (SCHOOL, "2568", "2")
     assert stamp["plan_fingerprint"] == plan.fingerprint
-    assert json.loads(stamp["locked_indicators"]) == [["1.1", 95.0], ["2.1", 50.0], ["4.1", 5.0]]
+    assert json.loads(stamp["locked_indicators"]) == [["1.1", 95.0], ["2.1", None], ["4.1", None]]
     assert len(stamp["checksum"]) == 16
     assert stamp["checksum"] == stamp_checksum(stamp)
     edited = dict(stamp, locked_indicators='[["1.1",80.0],["2.1",50.0],["4.1",5.0]]')
@@ -195,7 +204,8 @@ def test_stamp_values_and_checksum(school_wb):
 def test_plan_change_changes_stamp():
     plan = make_small_plan()
     other = dataclasses.replace(plan, indicators={
-        **plan.indicators, "1.1": dataclasses.replace(plan.indicators["1.1"], target=90.0)})
+        **plan.indicators,
+        "1.1": dataclasses.replace(plan.indicators["1.1"], agency_target=90.0)})
     a = saved(build_template(plan, SCHOOL, 2))[schemas.STAMP_SHEET]
     b = saved(build_template(other, SCHOOL, 2))[schemas.STAMP_SHEET]
     assert a["B1"].value != b["B1"].value  # template_id carries the plan fingerprint
@@ -279,8 +289,9 @@ def test_agency_without_indicators_gets_an_empty_indicator_table():
 def test_result_may_be_negative_only_when_the_plan_allows():
     plan = make_small_plan()
     ws = saved(build_template(plan, SCHOOL, 2))[schemas.INDICATORS.name]
-    assert validation_for(ws, "F5").formula1 == "0"
+    assert validation_for(ws, "F7").formula1 == "0"
     plan.indicators["4.1"] = dataclasses.replace(plan.indicators["4.1"], plausible_min=-20.0)
     ws = saved(build_template(plan, SCHOOL, 2))[schemas.INDICATORS.name]
-    assert validation_for(ws, "F5").formula1 == "-20"
-    assert "-20" in validation_for(ws, "F5").error
+    assert validation_for(ws, "F7").formula1 == "-20"
+    assert "-20" in validation_for(ws, "F7").error
+    assert validation_for(ws, "G5").formula1 == "0"  # a numerator is never negative

@@ -76,7 +76,7 @@ def test_json_report_structure(workspace, clean_file, flawed_file):
     clean, flawed = doc["files"]
     assert clean["file"] == clean_file.name and clean["valid"] is True
     assert (clean["agency_code"], clean["fiscal_year"], clean["quarter"]) == ("1033530001", 2568, 2)
-    assert clean["template_version"] == "1.0" and len(clean["sha256"]) == 64
+    assert clean["template_version"] == "2.0" and len(clean["sha256"]) == 64
     assert flawed["valid"] is False and (flawed["errors"], flawed["warnings"]) == (1, 1)
     by_code = {p["code"]: p for p in flawed["problems"]}
     h5 = by_code["budget.disbursed-over-allocated"]

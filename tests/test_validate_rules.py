@@ -7,9 +7,11 @@ it back with the real reader and validates it against the small Sisaket plan.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
+from indicator_inputs import write_inputs
 from openpyxl import Workbook
 
 import schemas
@@ -61,7 +63,7 @@ def filled_template(plan: Plan, agency: str = SCHOOL, quarter: int = 2,
     for r in range(5, ind.max_row + 1):
         code = ind.cell(row=r, column=1).value
         if code in res:
-            ind.cell(row=r, column=6, value=res[code])
+            write_inputs(ind, r, plan.indicators[code].kind, res[code])
     return wb
 
 
@@ -106,7 +108,10 @@ def test_clean_file_is_valid_with_clean_frames(small_plan, tmp_path):
     assert list(b["_row"]) == [5, 6, 7]
     i = rep.indicators
     assert list(i["indicator_code"]) == ["1.1", "2.1", "4.1"]
-    assert list(i["result"]) == [96.5, 51.25, 3.0]
+    assert list(i["result"]) == [None, 51.25, 3.0]  # 1.1 is a percent from counts
+    assert list(i["numerator"]) == [96.5, None, None]
+    assert list(i["denominator"]) == [100.0, None, None]
+    assert list(i["weight"]) == [None, 10.0, None]  # 2.1 is a mean weighted by test takers
 
 
 # ---- structure ------------------------------------------------------------------------------
@@ -242,15 +247,63 @@ def test_text_where_a_number_belongs(small_plan, tmp_path):
 
 def test_percent_result_over_100_is_an_error(small_plan, tmp_path):
     rep = validate_saved(filled_template(small_plan, results={"1.1": 120, "2.1": 51, "4.1": 2}),
+                         tmp_path, small_plan)  # 120 of 100: the numerator is above
+    assert found(rep) == {("indicator.numerator-over-denominator", INDICATORS, "G5", "error")}
+    one_over = {"1.1": {"numerator": 101, "denominator": 100}, "2.1": 51, "4.1": 2}
+    rep = validate_saved(filled_template(small_plan, results=one_over), tmp_path, small_plan)
+    assert found(rep) == {("indicator.numerator-over-denominator", INDICATORS, "G5", "error")}
+    assert rep.problems[0].value == "101" and "100" in rep.problems[0].message_en
+    equal = {"1.1": {"numerator": 100, "denominator": 100}, "2.1": 51, "4.1": 2}
+    assert validate_saved(filled_template(small_plan, results=equal), tmp_path,
+                          small_plan).problems == []
+    # a per-agency average in percent above 100: out of range at the value cell
+    college = {"1.1": 90, "4.1": 2, "6.1": 100.5}
+    rep = validate_saved(filled_template(small_plan, agency="1333000101", results=college),
                          tmp_path, small_plan)
-    assert found(rep) == {("value.out-of-range", INDICATORS, "F5", "error")}
+    assert found(rep) == {("value.out-of-range", INDICATORS, "F7", "error")}
 
 
-def test_missing_result_is_a_warning(small_plan, tmp_path):
-    rep = validate_saved(filled_template(small_plan, results={"1.1": 97, "4.1": 2}),
-                         tmp_path, small_plan)
-    assert found(rep) == {("indicator.result-missing", INDICATORS, "F6", "warning")}
+def test_missing_result_is_an_error_or_a_warning_as_the_plan_says(small_plan, tmp_path):
+    rep = validate_saved(filled_template(small_plan, results={"1.1": 97, "2.1": 51}),
+                         tmp_path, small_plan)  # 4.1: the plan says a warning
+    assert found(rep) == {("indicator.result-missing", INDICATORS, "F7", "warning")}
     assert rep.valid
+    plan = dataclasses.replace(small_plan, indicators={
+        **small_plan.indicators,
+        "2.1": dataclasses.replace(small_plan.indicators["2.1"], when_empty="error")})
+    rep = validate_saved(filled_template(plan, results={"1.1": 97, "4.1": 2}),
+                         tmp_path, plan)  # 2.1: the plan says an error
+    assert found(rep) == {("indicator.result-missing", INDICATORS, "F6", "error")}
+    assert not rep.valid
+
+
+@pytest.mark.parametrize("inputs, problem", [
+    ({"result": 51.0}, ("indicator.input-missing", "I6")),  # a mean without its weight
+    ({"weight": 30}, ("indicator.input-missing", "F6")),  # a weight without its mean
+    ({"result": 51.0, "weight": 0}, ("indicator.weight-not-positive", "I6")),
+    ({"result": 51.0, "weight": 1}, None),  # one test taker: fine
+])
+def test_weighted_mean_needs_a_weight_above_zero(small_plan, tmp_path, inputs, problem):
+    rep = validate_saved(filled_template(small_plan, results={"1.1": 97, "2.1": inputs,
+                                                              "4.1": 2}), tmp_path, small_plan)
+    assert found(rep) == (set() if problem is None else {(*problem[:1], INDICATORS,
+                                                           problem[1], "error")})
+
+
+@pytest.mark.parametrize("inputs, problem", [
+    ({"numerator": 5, "denominator": 0}, ("indicator.denominator-zero", "H5")),
+    ({"numerator": 0, "denominator": 0}, None),  # nobody to count: no rate, no error
+    ({"numerator": 5}, ("indicator.input-missing", "H5")),
+    ({"denominator": 40}, ("indicator.input-missing", "G5")),
+    ({"numerator": -1, "denominator": 40}, ("value.out-of-range", "G5")),
+])
+def test_percent_from_counts_needs_both_counts(small_plan, tmp_path, inputs, problem):
+    rep = validate_saved(filled_template(small_plan, results={"1.1": inputs, "2.1": 51,
+                                                              "4.1": 2}), tmp_path, small_plan)
+    assert found(rep) == (set() if problem is None else {(*problem[:1], INDICATORS,
+                                                           problem[1], "error")})
+    for p in rep.problems:
+        assert p.message_th and p.message_en and p.fix_th and p.fix_en
 
 
 # ---- across fields --------------------------------------------------------------------------
@@ -323,7 +376,7 @@ def test_batched_validation_equals_one_file_at_a_time(small_plan, tmp_path):
         {("value.duplicate", BUDGET, "A7", "error")},
         {("budget.disbursed-over-allocated", BUDGET, "H6", "error"),
          ("plausibility.disbursement-ahead", BUDGET, None, "warning"),  # 108.6% vs 54%
-         ("value.out-of-range", INDICATORS, "F5", "error")},
+         ("indicator.numerator-over-denominator", INDICATORS, "G5", "error")},
     ]
     assert list(batched[0].budget["allocated"]) == list(one_by_one[0].budget["allocated"])
 
@@ -346,7 +399,7 @@ def test_schema_problems_on_a_plan_sheet():
         "sender_emails": ["a@school.example.th", "b@school.example.th", "ไม่มีอีเมล"],
         "_row": [4, 5, 6],
     })
-    refs = {c.name: "ABCDEFG"[i] for i, c in enumerate(spec.columns)}
+    refs = {c.name: "ABCDEFGH"[i] for i, c in enumerate(spec.columns)}
     sf = SheetFrame("agencies", spec.name, frame, refs, {c.name: c.header for c in spec.columns},
                     raw_text={("agency_type", 6): "ค่ายลูกเสือ"})
     got = {(p.code, p.cell) for p in schema_problems(sf, spec, "plan.xlsx")}
