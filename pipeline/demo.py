@@ -49,6 +49,7 @@ from .consolidate import expected_agencies
 from .ods import ods_bytes, sheets_from_openpyxl
 from .plan import Agency, Indicator, Plan
 from .plan_workbook import write_plan
+from .secret import KEY_NAME, install_key, workspace_secret
 from .templates import build_template, template_filename
 from .workspace import Workspace
 
@@ -273,10 +274,12 @@ def _table_columns(ws: Any, spec: schemas.SheetSpec) -> dict[str, str]:
     return out
 
 
-def fill(plan: Plan, report: Report, quarter: int | None = None) -> Filled:
-    """The agency's template for the quarter, filled like a clerk would (unlocked cells only)."""
+def fill(plan: Plan, report: Report, quarter: int | None = None,
+         key: bytes | None = None) -> Filled:
+    """The agency's template for the quarter, filled like a clerk would (unlocked cells only);
+    ``key``: the workspace key its stamp is issued with (None: the plain checksum)."""
     q = quarter or report.quarter
-    wb = build_template(plan, report.agency.code, q)
+    wb = build_template(plan, report.agency.code, q, key=key)
     cover, budget, inds = (wb[s.name] for s in schemas.SUBMISSION_SHEETS)
     cover_rows = {}
     for r in range(1, cover.max_row + 1):
@@ -459,8 +462,10 @@ def _write(ws: Workspace, deliveries: list[Delivery]) -> None:
 
 
 # ---- the demo -------------------------------------------------------------------------------
-def _files_for(plan: Plan, rep: Report, kind: str | None, source: str) -> list[Delivery]:
-    """The file(s) one agency sends for one quarter: clean, or with the flaw ``kind``."""
+def _files_for(plan: Plan, rep: Report, kind: str | None, source: str,
+               key: bytes | None = None) -> list[Delivery]:
+    """The file(s) one agency sends for one quarter: clean, or with the flaw ``kind``;
+    stamped with the workspace ``key``."""
     out: list[Delivery] = []
     budget_name, cover_name = schemas.BUDGET.name, schemas.COVER.name
     a, q, code = rep.agency, rep.quarter, rep.agency.code
@@ -483,10 +488,10 @@ def _files_for(plan: Plan, rep: Report, kind: str | None, source: str) -> list[D
 
     drng.random()  # the roll that chose the source (see _plan_deliveries)
     if kind is None:
-        deliver(xlsx_bytes(fill(plan, rep)), source=source)
+        deliver(xlsx_bytes(fill(plan, rep, key=key)), source=source)
         return out
 
-    f = fill(plan, rep)
+    f = fill(plan, rep, key=key)
     b = f.sheet("budget")
     if kind == "thai-digits":
         ref, _ = _budget_cell(f, rep, "allocated")
@@ -522,7 +527,7 @@ def _files_for(plan: Plan, rep: Report, kind: str | None, source: str) -> list[D
         when = datetime(due.year, due.month, due.day, 10, 12, 5,
                         tzinfo=fcal.THAI_TZ) + timedelta(days=5 if q == 1 else 3)
         rep.received_at = when
-        f = fill(plan, rep)
+        f = fill(plan, rep, key=key)
         deliver(xlsx_bytes(f), when=when, source="eml" if q == 1 else "maildir",
                 flaws=[_flaw("late", "intake", "intake.late", "warning", None, None,
                              f"ได้รับหลังกำหนดส่ง {fcal.format_thai_date(due)} / received "
@@ -580,7 +585,7 @@ def _files_for(plan: Plan, rep: Report, kind: str | None, source: str) -> list[D
         other = Report(a, q, rep.projects, rep.results,
                        ("นายธีรวัฒน์ สุขประเสริฐ", "ครูอัตราจ้าง", "089-4412345",
                         "teerawat.s@example.th"), rep.received_at)
-        deliver(xlsx_bytes(fill(plan, other)), when=rep.received_at - timedelta(days=1),
+        deliver(xlsx_bytes(fill(plan, other, key=key)), when=rep.received_at - timedelta(days=1),
                 status="quarantined", sender="teerawat.s@example.th",
                 sender_name="ธีรวัฒน์ สุขประเสริฐ", rep=other, flaws=[_flaw(
                     "unregistered-sender", "intake", "intake.sender-not-registered", "error",
@@ -594,7 +599,7 @@ def _files_for(plan: Plan, rep: Report, kind: str | None, source: str) -> list[D
         extra = {i.code: _result(xrng, i, len(expected[i.code]))
                  for i in plan.indicators_for(a, 3) if i.code not in rep.results}
         wrong = fill(plan, dataclasses.replace(rep, results={**rep.results, **extra}),
-                     quarter=3)
+                     quarter=3, key=key)
         deliver(xlsx_bytes(wrong), when=rep.received_at - timedelta(days=1), quarter=3,
                 name=template_filename(plan, a, 3), status="quarantined", flaws=[_flaw(
                     "wrong-quarter", "intake", "intake.period-not-open", "error", None, None,
@@ -660,11 +665,14 @@ def _files_for(plan: Plan, rep: Report, kind: str | None, source: str) -> list[D
     return out
 
 
-def _job(args: tuple[Plan, Report, str | None, str]) -> list[Delivery]:
+Job = tuple[Plan, Report, str | None, str, bytes | None]
+
+
+def _job(args: Job) -> list[Delivery]:
     return _files_for(*args)
 
 
-def _run_jobs(args: list[tuple[Plan, Report, str | None, str]]) -> list[list[Delivery]]:
+def _run_jobs(args: list[Job]) -> list[list[Delivery]]:
     """Fill the workbooks on every CPU (each file depends only on its own inputs, so the
     result is the same as one by one); EDUROLLUP_DEMO_WORKERS=1 forces one process."""
     workers = int(os.environ.get("EDUROLLUP_DEMO_WORKERS") or min(os.cpu_count() or 1, 8))
@@ -682,8 +690,8 @@ def _run_jobs(args: list[tuple[Plan, Report, str | None, str]]) -> list[list[Del
 
 
 def _plan_deliveries(plan: Plan, reports: dict[tuple[str, int], Report],
-                     previous: Plan, previous_reports: dict[tuple[str, int], Report]
-                     ) -> list[Delivery]:
+                     previous: Plan, previous_reports: dict[tuple[str, int], Report],
+                     key: bytes | None = None) -> list[Delivery]:
     """Every file of the demo, clean and flawed, with what the product should conclude:
     last year's 12-month reports (FY 2567 Q4), then this year's Q1 and Q2."""
     rng = random.Random(dd.SEED)
@@ -708,9 +716,8 @@ def _plan_deliveries(plan: Plan, reports: dict[tuple[str, int], Report],
                 "resubmission-supersedes", "duplicate", "formula-injection", "too-many-decimals"}
     special = {(c, 1 if k in q1_flaws else 2): k for k, c in flawed_agency.items()}
 
-    jobs: list[tuple[Plan, Report, str | None, str]] = [
-        (previous, rep, previous_flaws.get(key), "eml")
-        for key, rep in sorted(previous_reports.items())]
+    jobs: list[Job] = [(previous, rep, previous_flaws.get(k), "eml", key)
+                       for k, rep in sorted(previous_reports.items())]
     dropped_left = 4
     for (code, q), rep in sorted(reports.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         kind = special.get((code, q))
@@ -725,7 +732,7 @@ def _plan_deliveries(plan: Plan, reports: dict[tuple[str, int], Report],
                 dropped_left -= 1
             elif roll < 0.25:
                 source = "maildir"
-        jobs.append((plan, rep, kind, source))
+        jobs.append((plan, rep, kind, source, key))
     out = [d for ds in _run_jobs(jobs) for d in ds]
     out.sort(key=lambda d: (d.received_at, d.report.agency.code, d.status))
     return out
@@ -736,13 +743,27 @@ def _plan_deliveries(plan: Plan, reports: dict[tuple[str, int], Report],
 _MEMO: dict[str, list[Delivery]] = {}
 
 
-def _deliveries(plan: Plan, previous: Plan) -> list[Delivery]:
-    key = plan.fingerprint + previous.fingerprint
-    if key not in _MEMO:
+def _deliveries(plan: Plan, previous: Plan, key: bytes | None = None) -> list[Delivery]:
+    memo = plan.fingerprint + previous.fingerprint + (key or b"").hex()
+    if memo not in _MEMO:
         _MEMO.clear()
-        _MEMO[key] = _plan_deliveries(plan, make_reports(plan), previous,
-                                      make_previous_reports(previous))
-    return _MEMO[key]
+        _MEMO[memo] = _plan_deliveries(plan, make_reports(plan), previous,
+                                       make_previous_reports(previous), key)
+    return _MEMO[memo]
+
+
+# The demo's workspace key is fixed and public, so that every build of the demo is
+# byte-identical (its templates' stamps are keyed, like an office's). A real workspace
+# gets a random key of its own (secret.py); a demo built into a workspace that already
+# has one is stamped with that one.
+DEMO_KEY = hashlib.sha256(b"edurollup demo province 2568: a public key, never an office's").digest()
+
+
+def demo_key(ws: Workspace) -> bytes:
+    """The key the demo's templates are stamped with: the workspace's, else DEMO_KEY."""
+    if not (ws.state / KEY_NAME).exists():
+        install_key(ws.state, DEMO_KEY)
+    return workspace_secret(ws.state)
 
 
 def _manifest(plans: dict[int, Plan], deliveries: list[Delivery]) -> dict[str, Any]:
@@ -785,7 +806,7 @@ def build_demo(ws: Workspace) -> dict[str, Any]:
     if not cfg.exists():
         write_text_atomic(cfg, CONFIG_TEXT)
         ws.config = Workspace.open(ws.root).config
-    deliveries = _deliveries(plan, previous)
+    deliveries = _deliveries(plan, previous, demo_key(ws))
     _write(ws, deliveries)
     manifest = _manifest({plan.fiscal_year: plan, previous.fiscal_year: previous}, deliveries)
     write_text_atomic(ws.root / MANIFEST_NAME,

@@ -19,20 +19,21 @@ KEY_BYTES = 32
 KEY_NAME = "secret.key"
 
 
-def workspace_secret(state_dir: Path) -> bytes:
-    """The workspace's key, made on first use (mode 0600)."""
-    path = Path(state_dir) / KEY_NAME
-    try:
-        key = path.read_bytes()
-        if len(key) == KEY_BYTES:
-            return key
-    except FileNotFoundError:
-        pass
+def install_key(state_dir: Path, key: bytes) -> None:
+    """Put a given key in place when the workspace has none (the demo's fixed one);
+    an existing key is never replaced."""
+    if len(key) != KEY_BYTES:
+        raise ValueError(f"a workspace key must be {KEY_BYTES} bytes")
+    _create(Path(state_dir) / KEY_NAME, key)
+
+
+def _create(path: Path, key: bytes) -> None:
+    """Write ``key`` to ``path`` (0600) unless it exists: exclusive, so racers agree."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{KEY_NAME}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        os.write(fd, secrets.token_bytes(KEY_BYTES))
+        os.write(fd, key)
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -42,6 +43,18 @@ def workspace_secret(state_dir: Path) -> bytes:
         pass
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def workspace_secret(state_dir: Path) -> bytes:
+    """The workspace's key, made on first use (mode 0600)."""
+    path = Path(state_dir) / KEY_NAME
+    try:
+        key = path.read_bytes()
+        if len(key) == KEY_BYTES:
+            return key
+    except FileNotFoundError:
+        pass
+    _create(path, secrets.token_bytes(KEY_BYTES))
     key = path.read_bytes()
     if len(key) != KEY_BYTES:
         raise RuntimeError(f"{path}: a workspace key must be {KEY_BYTES} bytes")

@@ -28,10 +28,11 @@ import schemas
 from pipeline import calendar as fcal
 from pipeline.cli import main
 from pipeline.consolidate import agency_value
-from pipeline.demo import build_demo, fill, make_reports, xlsx_bytes
+from pipeline.demo import DEMO_KEY, build_demo, fill, make_reports, xlsx_bytes
 from pipeline.demo_data import make_demo_plan
 from pipeline.plan_load import load_plan
 from pipeline.read import read_workbook
+from pipeline.templates import stamp_key
 from pipeline.validate import validate_workbook
 from pipeline.workspace import Workspace
 
@@ -187,8 +188,10 @@ def test_workbooks_are_generated_the_same_way_from_scratch(demo):
     clean = [f for f in m["files"] if not f["flaws"] and f["expected_status"] == "accepted"
              and f["quarter"] in (1, 2)]
     for f in clean[:: max(1, len(clean) // 3)][:3]:
-        data = xlsx_bytes(fill(plan, reports[(f["agency_code"], f["quarter"])]))
+        data = xlsx_bytes(fill(plan, reports[(f["agency_code"], f["quarter"])], key=DEMO_KEY))
         assert hashlib.sha256(data).hexdigest() == f["sha256"], f["path"]
+    # the demo's stamps are keyed with its workspace's key, which is the fixed demo key
+    assert (root / "state" / "secret.key").read_bytes() == DEMO_KEY
 
 
 def test_thai_digits_are_in_the_named_money_cell(demo):
@@ -298,7 +301,7 @@ def test_the_validator_reports_exactly_what_the_manifest_says(demo, tmp_path):
         path.parent.mkdir()
         path.write_bytes(_workbook_bytes(root, f))
         report = validate_workbook(read_workbook(path, display_name=name),
-                                   plans[f["fiscal_year"]])
+                                   plans[f["fiscal_year"]], stamp_key(root / "state"))
         got = sorted((p.code, p.severity, p.sheet, p.cell) for p in report.problems)
         want = sorted((x["expect_code"], x["severity"], x["sheet"], x["cell"])
                       for x in f["flaws"] if x["step"] == "validate")
@@ -319,7 +322,7 @@ def test_figures_are_realistic_and_cumulative(demo, tmp_path):
             f = by_key[(code, q)]
             path = tmp_path / f"{code}-{q}.xlsx"
             path.write_bytes(_workbook_bytes(root, f))
-            rep = validate_workbook(read_workbook(path), plan)
+            rep = validate_workbook(read_workbook(path), plan, stamp_key(root / "state"))
             assert rep.valid and rep.budget is not None and 2 <= len(rep.budget) <= 8
             b = rep.budget.set_index("project_code")
             assert (b["committed"].fillna(0) + b["disbursed"] <= b["allocated"]).all()
