@@ -38,7 +38,7 @@ from pipeline import demo_data as dd
 from pipeline.plan import Agency, Plan
 from pipeline.templates import stamp_values, template_filename
 
-FORMAT = 3  # bump when the corpus layout or content changes: old caches are rebuilt
+FORMAT = 4  # bump when the corpus layout or content changes: old caches are rebuilt
 BASE_REPEATS = 2  # base workbooks = BASE_REPEATS x the demo's agencies (~300)
 FLAW_SHARE = 0.02  # files rejected for a progress status not on the list
 RESUBMIT_SHARE = 0.01  # agencies sending a corrected file for the incremental run
