@@ -31,6 +31,7 @@ class Agency:
     parent_code: str | None = None
     sender_emails: tuple[str, ...] = ()
     levels: frozenset[str] = frozenset()  # keys of schemas.choices.LEVELS (schools)
+    web_link: int = 1  # version of the clerk's web link (rotate: 2, 3...); 0 = revoked
 
     def is_sender(self, address: str) -> bool:
         return address.strip().lower() in {e.lower() for e in self.sender_emails}

@@ -87,6 +87,25 @@ def parse_agency_types(text: Any) -> frozenset[str] | None:
     return frozenset(keys) if keys else None
 
 
+_REVOKED_WORDS = {"ยกเลิก", "revoked", "revoke", "off", "ปิด", "0"}
+
+
+def parse_web_link(text: Any) -> int:
+    """The registry's web link cell -> link version: empty or "-" -> 1, "2" -> 2 (a new
+    link; the old one stops working), "ยกเลิก" / "revoked" -> 0 (no link). Raises Bad."""
+    s = clean_text(text)
+    if s is None or s in ("-", "–"):
+        return 1
+    s = to_arabic_digits(s).strip()
+    if norm_key(s) in {norm_key(w) for w in _REVOKED_WORDS}:
+        return 0
+    if s.endswith(".0"):
+        s = s[:-2]
+    if s.isdigit() and 1 <= int(s) <= 9999:
+        return int(s)
+    raise Bad("plan.bad-web-link", value=s)
+
+
 def parse_levels(text: Any) -> frozenset[str] | None:
     """'ประถมศึกษา, มัธยมศึกษาตอนต้น' -> level keys; empty -> None. Raises Bad naming the
     first unknown level."""
@@ -252,10 +271,17 @@ class _Checker:
                 self.add(bad.code, sf, "levels", int(r["_row"]), bad.params["value"],
                          allowed=", ".join(c.th for c in LEVELS))
                 levels = frozenset()
+            try:
+                web_link = parse_web_link(r.get("web_link"))
+            except Bad as bad:
+                assert sf is not None
+                self.add(bad.code, sf, "web_link", int(r["_row"]), bad.params["value"])
+                web_link = 1
             plan.agencies[code] = Agency(
                 code=code, name_th=r.get("name_th") or "", agency_type=r.get("agency_type") or "",
                 affiliation=r.get("affiliation") or "", district=r.get("district") or "",
-                parent_code=r.get("parent_code"), sender_emails=emails, levels=levels)
+                parent_code=r.get("parent_code"), sender_emails=emails, levels=levels,
+                web_link=web_link)
         assert sf is not None or not rows
         for r in rows:
             parent = r.get("parent_code")

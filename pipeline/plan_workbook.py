@@ -100,6 +100,9 @@ def _agency_rows(plan: Plan) -> list[dict[str, Any]]:
             "levels": levels_text(a.levels),
             "parent_code": a.parent_code,
             "sender_emails": ", ".join(a.sender_emails),
+            # empty for the first link, as a planner leaves it; a number once rotated
+            "web_link": None if a.web_link == 1 else ("ยกเลิก" if a.web_link == 0
+                                                      else str(a.web_link)),
         }
         for a in plan.agencies.values()
     ]

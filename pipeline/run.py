@@ -679,7 +679,8 @@ class NightlyRun:
                 message_id=arrival.get("message_id"),
                 problems=replies_mod.problems_from_rows(ledger.problems(s["id"]),
                                                         s["original_name"]),
-                feedback=feedback, web_link=clerk_url(self.ws, s.get("agency_code") or ""),
+                feedback=feedback,
+                web_link=clerk_url(self.ws, s.get("agency_code") or "", agency=agency),
             )
             path = replies_mod.write_draft(
                 self.ws.replies_dir, facts,

@@ -33,3 +33,8 @@ class PlanAgencies(pa.DataFrameModel):
         help_th="สถานศึกษา: ปฐมวัย, ประถมศึกษา, มัธยมศึกษาตอนต้น, มัธยมศึกษาตอนปลาย (คั่นด้วย ,)",
         help_en="schools: levels separated by , (empty for offices)",
     )
+    web_link: Series[str] = col(
+        "ลิงก์เว็บ (รุ่น)", "Web link (version)", TEXT, width=16,
+        help_th="ว่าง = ลิงก์รุ่น 1; ใส่ 2, 3 ... เพื่อออกลิงก์ใหม่ (ลิงก์เดิมใช้ไม่ได้); ยกเลิก = ปิดลิงก์",
+        help_en="empty = link 1; 2, 3... issues a new link (the old one stops); ยกเลิก / revoked = off",
+    )

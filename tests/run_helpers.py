@@ -53,11 +53,13 @@ def small_workspace(root: Path, smtp_port: int | None = None) -> tuple[Workspace
 
 
 def filled_report(plan: Plan, agency_code: str, quarter: int, projects: list[Project],
-                  results: dict[str, float] | None = None, reporter: str = "นางสาวสมใจ ใจดี") -> bytes:
-    """The agency's template filled the way a clerk does: only the unlocked cells."""
+                  results: dict[str, float] | None = None, reporter: str = "นางสาวสมใจ ใจดี",
+                  key: bytes | None = None) -> bytes:
+    """The agency's template filled the way a clerk does: only the unlocked cells
+    (``key``: the workspace key the template was issued with; None: a plain stamp)."""
     from pipeline.templates import build_template
 
-    wb = build_template(plan, agency_code, quarter)
+    wb = build_template(plan, agency_code, quarter, key=key)
     cover = wb[schemas.COVER.name]
     names = [c.name for c in schemas.COVER.columns]
     cover.cell(row=schemas.COVER.header_row + names.index("reporter_name"), column=2, value=reporter)

@@ -28,6 +28,7 @@ from web_helpers import (
     running_server,
     valid_report,
     web_workspace,
+    ws_key,
 )
 
 from pipeline.cli import main
@@ -63,9 +64,9 @@ def test_clerk_checks_downloads_feedback_and_submits(tmp_path):
     files = tmp_path / "clerk"
     files.mkdir()
     bad = files / "รายงานไตรมาส 2 (ร่าง).xlsx"
-    bad.write_bytes(invalid_report(plan, AGENCY))
+    bad.write_bytes(invalid_report(plan, AGENCY, key=ws_key(ws)))
     good = files / "รายงานไตรมาส 2.xlsx"
-    good.write_bytes(valid_report(plan, AGENCY))
+    good.write_bytes(valid_report(plan, AGENCY, key=ws_key(ws)))
     downloads = tmp_path / "downloads"
     downloads.mkdir()
     before = _status_of(ws, AGENCY)

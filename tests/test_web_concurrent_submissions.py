@@ -14,7 +14,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from run_helpers import ledger_rows
-from web_helpers import post_form, request, running_server, upload, valid_report, web_workspace
+from web_helpers import (
+    post_form,
+    request,
+    running_server,
+    upload,
+    valid_report,
+    web_workspace,
+    ws_key,
+)
 
 from pipeline.web import intake
 
@@ -37,7 +45,7 @@ def _lock_held(path) -> bool:
 def test_twenty_submissions_during_a_nightly_run_are_recorded_once(tmp_path):
     ws, plan = web_workspace(tmp_path / "ws")
     codes = sorted(plan.agencies)
-    files = [(code, seed, valid_report(plan, code, seed)) for code in codes for seed in (1, 2, 3, 4)]
+    files = [(code, seed, valid_report(plan, code, seed, key=ws_key(ws))) for code in codes for seed in (1, 2, 3, 4)]
     assert len(files) == 20
     with running_server(ws, tmp_path) as server:
         env = dict(os.environ, EDUROLLUP_PAUSE_AT=f"after-lock:{PAUSE}")

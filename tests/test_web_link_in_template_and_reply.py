@@ -10,7 +10,7 @@ from datetime import datetime
 import openpyxl
 from click.testing import CliRunner
 from run_helpers import ICT, drop_email, report_email, run_cli
-from web_helpers import invalid_report, web_workspace
+from web_helpers import invalid_report, web_workspace, ws_key
 
 from pipeline.cli import main
 from pipeline.web.links import agency_token
@@ -52,7 +52,7 @@ def test_reply_email_carries_the_senders_link(tmp_path):
     ws, plan = web_workspace(tmp_path / "ws")
     ws = _with_public_url(ws)
     drop_email(ws, "m1.eml", report_email(plan.agencies[A].sender_emails[0], "r.xlsx",
-                                          invalid_report(plan, A),
+                                          invalid_report(plan, A, key=ws_key(ws)),
                                           datetime(2025, 4, 10, 9, tzinfo=ICT), "<m1@x.th>"))
     assert run_cli(ws).exit_code == 0
     (draft,) = ws.replies_dir.glob("*.eml")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from web_helpers import OFFICE_PASSWORD, invalid_report, valid_report, web_workspace
+from web_helpers import OFFICE_PASSWORD, invalid_report, valid_report, web_workspace, ws_key
 
 from pipeline import replies
 from pipeline.templates import build_template
@@ -100,7 +100,7 @@ def test_checking_never_touches_the_ledger_and_keeps_no_client_name(site):
     ws, plan = site
     client = _client(ws)
     token = agency_token(ws, A)
-    r = _upload(client, token, invalid_report(plan, A), name="../../../etc/รายงาน ร่าง.xlsx")
+    r = _upload(client, token, invalid_report(plan, A, key=ws_key(ws)), name="../../../etc/รายงาน ร่าง.xlsx")
     page = r.get_data(as_text=True)
     assert r.status_code == 200 and 'data-code="value.not-a-number"' in page
     assert "รายงาน ร่าง.xlsx" in page and "../" not in page
@@ -112,7 +112,7 @@ def test_checking_never_touches_the_ledger_and_keeps_no_client_name(site):
 
 def test_size_limit_exactly_equal_passes_one_byte_over_does_not(site):
     ws, plan = site
-    data = valid_report(plan, A)
+    data = valid_report(plan, A, key=ws_key(ws))
     ws = _web_setting(ws, f"max_upload_bytes = {len(data)}")
     client = _client(ws)
     token = agency_token(ws, A)
@@ -125,19 +125,19 @@ def test_rate_limit_per_link(site):
     ws, plan = site
     ws = _web_setting(ws, "uploads_per_window = 3\nwindow_seconds = 600")
     client = _client(ws)
-    data = valid_report(plan, A)
+    data = valid_report(plan, A, key=ws_key(ws))
     ta, tb = agency_token(ws, A), agency_token(ws, B)
     assert [_upload(client, ta, data).status_code for _ in range(3)] == [200, 200, 200]
     r = _upload(client, ta, data)
     assert r.status_code == 429 and 'data-status="429"' in r.get_data(as_text=True)
-    assert _upload(client, tb, valid_report(plan, B)).status_code == 200  # per link
+    assert _upload(client, tb, valid_report(plan, B, key=ws_key(ws))).status_code == 200  # per link
 
 
 def test_submit_needs_the_csrf_token_and_queues_once(site):
     ws, plan = site
     client = _client(ws)
     token = agency_token(ws, A)
-    page = _upload(client, token, valid_report(plan, A)).get_data(as_text=True)
+    page = _upload(client, token, valid_report(plan, A, key=ws_key(ws))).get_data(as_text=True)
     check_id = re.search(r"/check/([0-9a-f]{32})/submit", page).group(1)
     csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
     url = f"/a/{token}/check/{check_id}/submit"
@@ -162,7 +162,7 @@ def test_a_file_of_another_agency_cannot_be_submitted_through_my_link(site):
     ws, plan = site
     client = _client(ws)
     token = agency_token(ws, B)
-    r = _upload(client, token, valid_report(plan, A))  # A's file through B's link
+    r = _upload(client, token, valid_report(plan, A, key=ws_key(ws)))  # A's file through B's link
     page = r.get_data(as_text=True)
     assert 'data-code="intake.sender-not-registered"' in page
     assert 'id="submit-form"' not in page
@@ -228,3 +228,57 @@ def test_web_submissions_get_no_reply_draft(tmp_path):
                                status="accepted", decided_at=datetime(2025, 4, 10, tzinfo=UTC))
     assert replies.write_draft(Path(tmp_path), facts, "office@example.go.th") is None
     assert not list(Path(tmp_path).iterdir())
+
+
+def _set_registry_link(ws: Workspace, code: str, value: object) -> str:
+    """Type ``value`` into the agency's web-link cell of the plan's registry, as a planner
+    would in Excel, and save (a new mtime: the running app reloads the plan)."""
+    import schemas
+
+    path = ws.plan_file(2568)
+    book = openpyxl.load_workbook(path)
+    spec = schemas.PLAN_AGENCIES
+    sheet = book[spec.name]
+    header = {c.value: c.column for c in sheet[spec.header_row]}
+    col = header[spec.column("web_link").header]
+    (row,) = [r for r in range(spec.header_row + 1, sheet.max_row + 1)
+              if str(sheet.cell(r, 1).value) == code]
+    sheet.cell(row, col).value = value
+    book.save(path)
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    return sheet.cell(row, col).coordinate
+
+
+def test_the_plans_registry_rotates_and_revokes_a_link(site):
+    ws, _plan = site
+    client = _client(ws)
+    missing = client.get("/no/such/page")
+    first = agency_token(ws, A)
+    assert client.get(f"/a/{first}/").status_code == 200
+    _set_registry_link(ws, A, 2)  # the planner issues a new link
+    second = agency_token(ws, A)
+    assert second not in (None, first) and second == link_token(
+        (ws.state / "secret.key").read_bytes(), A, 2)
+    assert (client.get(f"/a/{first}/").status_code, client.get(f"/a/{first}/").data) == (
+        404, missing.data)
+    assert client.get(f"/a/{second}/").status_code == 200
+    _set_registry_link(ws, A, "ยกเลิก")  # and then turns it off
+    assert agency_token(ws, A) is None and clerk_url(ws, A, "http://x") is None
+    r = client.get(f"/a/{second}/")
+    assert (r.status_code, r.data) == (404, missing.data)
+    assert client.get(f"/a/{agency_token(ws, B)}/").status_code == 200  # others untouched
+    # the settings still win over the registry: the office can re-open it without the plan
+    ws = _set_web(ws, "[web.links.version]\n\"1033530001\" = 3\n")
+    assert client.get(f"/a/{agency_token(ws, A)}/").status_code == 200
+
+
+def test_a_web_link_cell_the_plan_cannot_read_is_an_error_at_its_cell(site):
+    from pipeline.plan_load import check_plan, load_plan
+
+    ws, _plan = site
+    _set_registry_link(ws, A, "๒")  # Thai digit: version 2
+    assert load_plan(ws.plan_file(2568)).agencies[A].web_link == 2
+    cell = _set_registry_link(ws, A, "รุ่นใหม่")
+    problems = [p for p in check_plan(ws.plan_file(2568)) if p.code == "plan.bad-web-link"]
+    assert [(p.cell, p.value, p.is_error) for p in problems] == [(cell, "รุ่นใหม่", True)]

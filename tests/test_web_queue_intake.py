@@ -10,7 +10,7 @@ import json
 import time
 
 from run_helpers import ledger_rows, run_cli
-from web_helpers import valid_report, web_workspace
+from web_helpers import valid_report, web_workspace, ws_key
 
 from pipeline.collect import web_arrivals
 from pipeline.lock import run_lock
@@ -24,7 +24,7 @@ A, B = "1033530001", "1033530002"
 def test_queued_submission_is_recorded_once_as_web(tmp_path):
     ws, plan = web_workspace(tmp_path / "ws")
     store = CheckStore(ws, 3600)
-    check = store.new(A, "รายงาน ไตรมาส 2.xlsx", valid_report(plan, A))
+    check = store.new(A, "รายงาน ไตรมาส 2.xlsx", valid_report(plan, A, key=ws_key(ws)))
     assert check.submittable
     queued = intake.enqueue(ws, check)
     assert intake.enqueue(ws, check) == queued  # a second submit of the same check
@@ -49,7 +49,7 @@ def test_half_written_queue_items_are_not_arrivals(tmp_path):
     ws, plan = web_workspace(tmp_path / "ws")
     folder = intake.queue_dir(ws)
     folder.mkdir(parents=True)
-    (folder / ("a" * 32 + ".data")).write_bytes(valid_report(plan, A))  # no JSON yet
+    (folder / ("a" * 32 + ".data")).write_bytes(valid_report(plan, A, key=ws_key(ws)))  # no JSON yet
     (folder / ".bbbb.123.tmp").write_text("{")  # a JSON being written
     (folder / ("c" * 32 + ".json")).write_text(json.dumps(  # its data is missing
         {"agency_code": A, "original_name": "x.xlsx", "received_at": "2025-04-10T09:00:00+07:00",
@@ -60,7 +60,7 @@ def test_half_written_queue_items_are_not_arrivals(tmp_path):
 
 def test_a_queued_file_of_another_agency_is_quarantined(tmp_path):
     ws, plan = web_workspace(tmp_path / "ws")
-    check = CheckStore(ws, 3600).new(B, "r.xlsx", valid_report(plan, A))  # A's file, B's link
+    check = CheckStore(ws, 3600).new(B, "r.xlsx", valid_report(plan, A, key=ws_key(ws)))  # A's file, B's link
     assert not check.submittable
     assert check.decision.status == "quarantined"
     intake.enqueue(ws, check)  # as if the page had let it through
@@ -73,7 +73,7 @@ def test_a_queued_file_of_another_agency_is_quarantined(tmp_path):
 
 def test_demo_prints_the_serve_command_a_link_and_a_file_to_try(tmp_path):
     ws, plan = web_workspace(tmp_path / "ws")
-    data = valid_report(plan, A)
+    data = valid_report(plan, A, key=ws_key(ws))
     check = CheckStore(ws, 3600).new(A, "r.xlsx", data)
     original = ws.archive / check.sha256[:2] / f"{check.sha256}.xlsx"
     original.parent.mkdir(parents=True)
@@ -90,7 +90,7 @@ def test_demo_prints_the_serve_command_a_link_and_a_file_to_try(tmp_path):
 
 def test_the_runner_waits_out_a_held_lock_then_records(tmp_path):
     ws, plan = web_workspace(tmp_path / "ws")
-    check = CheckStore(ws, 3600).new(A, "r.xlsx", valid_report(plan, A))
+    check = CheckStore(ws, 3600).new(A, "r.xlsx", valid_report(plan, A, key=ws_key(ws)))
     runner = intake.IntakeRunner(ws, retry=0.5)
     with run_lock(ws.lock_path, wait=0):  # the nightly run, as far as anyone can tell
         intake.enqueue(ws, check)

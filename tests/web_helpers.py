@@ -27,6 +27,7 @@ from werkzeug.security import generate_password_hash
 
 from pipeline.plan import Plan
 from pipeline.plan_load import load_plan
+from pipeline.templates import issue_key
 from pipeline.web.links import clerk_url
 from pipeline.workspace import Workspace
 
@@ -47,6 +48,7 @@ def web_workspace(root: Path, **web: object) -> tuple[Workspace, Plan]:
     with open(root / "edurollup.toml", "a", encoding="utf-8") as fh:
         fh.write("\n".join(lines) + "\n")
     ws = Workspace.open(root)
+    issue_key(ws.state)  # the office's key, as `edurollup template` and the links make it
     return ws, load_plan(ws.plan_file(2568))
 
 
@@ -58,19 +60,27 @@ def _toml(v: object) -> str:
     return str(v)
 
 
-def valid_report(plan: Plan, code: str, seed: int = 1, quarter: int = 2) -> bytes:
-    """The agency's template filled correctly by a clerk."""
-    return filled_report(plan, code, quarter, _project_rows(seed, 4, quarter), RESULTS)
+def ws_key(ws: Workspace) -> bytes:
+    """The key the office's templates are issued with (``edurollup template``)."""
+    return issue_key(ws.state)
 
 
-def invalid_report(plan: Plan, code: str, seed: int = 1, quarter: int = 2) -> bytes:
+def valid_report(plan: Plan, code: str, seed: int = 1, quarter: int = 2,
+                 key: bytes | None = None) -> bytes:
+    """The agency's template (issued with ``key``) filled correctly by a clerk."""
+    return filled_report(plan, code, quarter, _project_rows(seed, 4, quarter), RESULTS,
+                         key=key)
+
+
+def invalid_report(plan: Plan, code: str, seed: int = 1, quarter: int = 2,
+                   key: bytes | None = None) -> bytes:
     """The same with an amount typed as Thai words (F6) and a disbursement over the
     allocation on row 7: errors at known cells."""
     rows = _project_rows(seed, 4, quarter)
     r = list(rows[2])
     r[7] = str(float(r[5]) * 2)  # disbursed twice the allocation
     rows[2] = tuple(r)
-    return _as_text_cells(filled_report(plan, code, quarter, rows, RESULTS),
+    return _as_text_cells(filled_report(plan, code, quarter, rows, RESULTS, key=key),
                           {(6, 6): "หนึ่งแสน"})
 
 

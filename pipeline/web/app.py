@@ -123,9 +123,9 @@ class Site:
                     plans[year] = load_plan_cached(ws.state, ws.plan_file(year))
                 except PlanError:
                     log.warning("plan %s has errors: its agencies get no link", year)
-            codes = {c for p in plans.values() for c in p.agencies}
+            agencies = {c: a for _, p in sorted(plans.items()) for c, a in p.agencies.items()}
             self.ws, self.settings, self.plans = ws, settings, plans
-            self.tokens = token_book(ws, codes, settings)
+            self.tokens = token_book(ws, agencies, settings)
             self._sig = sig
 
     def agency(self, code: str) -> Any:
