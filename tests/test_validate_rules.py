@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from indicator_inputs import write_inputs
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 
 import schemas
 from pipeline.plan import Plan
@@ -399,7 +400,7 @@ def test_schema_problems_on_a_plan_sheet():
         "sender_emails": ["a@school.example.th", "b@school.example.th", "ไม่มีอีเมล"],
         "_row": [4, 5, 6],
     })
-    refs = {c.name: "ABCDEFGH"[i] for i, c in enumerate(spec.columns)}
+    refs = {c.name: get_column_letter(i + 1) for i, c in enumerate(spec.columns)}
     sf = SheetFrame("agencies", spec.name, frame, refs, {c.name: c.header for c in spec.columns},
                     raw_text={("agency_type", 6): "ค่ายลูกเสือ"})
     got = {(p.code, p.cell) for p in schema_problems(sf, spec, "plan.xlsx")}
