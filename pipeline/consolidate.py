@@ -777,7 +777,48 @@ def duplicate_arrivals(conn: sqlite3.Connection, fy: int, q: int) -> int:
     return int(row[0] or 0)
 
 
+# ---- the figures of projects, narratives and coverage (issue #14 fills them; see
+# docs/architecture.md): empty frames with the agreed columns until a computation fills them
+PROJECT_COLUMNS: dict[str, str] = {
+    "strategy_no": "int64", "project_code": "object", "project": "object",
+    "agency_code": "object", "agency_name": "object", "affiliation": "object",
+    "district": "object", "in_plan": "bool", "planned": "Int64", "allocated": "Int64",
+    "committed": "Int64", "disbursed": "Int64", "rate": "float64", "progress": "object",
+    "output_target": "object", "output_achieved": "object", "remarks": "object",
+}
+PROJECT_COUNT_KEYS = ("total", "done", "in_progress", "not_started", "no_data")
+NARRATIVE_COLUMNS: dict[str, str] = {
+    "kind": "object", "strategy_no": "Int64", "project_code": "object",
+    "agency_code": "object", "agency_name": "object", "affiliation": "object",
+    "district": "object", "text": "object",
+}
+NARRATIVE_KINDS = ("obstacle", "suggestion", "highlight")
+
+
+def empty_frame(columns: dict[str, str]) -> pd.DataFrame:
+    """No rows, the agreed columns and dtypes."""
+    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in columns.items()})
+
+
+def empty_projects() -> pd.DataFrame:
+    return empty_frame(PROJECT_COLUMNS)
+
+
+def empty_narratives() -> pd.DataFrame:
+    return empty_frame(NARRATIVE_COLUMNS)
+
+
+def empty_project_counts() -> dict[str, int]:
+    return dict.fromkeys(PROJECT_COUNT_KEYS, 0)
+
+
+def empty_coverage() -> dict[str, Any]:
+    return {"agencies_counted": 0, "agencies_expected": 0, "planned_covered": 0,
+            "planned_total": 0, "revisions": [], "passed_on": 0}
+
+
 # ---- the quarter -----------------------------------------------------------------------------
+
 @dataclass
 class QuarterFigures:
     """Everything the quarter's roll-up shows, computed once from the ledger."""
@@ -802,6 +843,12 @@ class QuarterFigures:
     problems: pd.DataFrame
     as_of: datetime | None
     status_counts: dict[str, int] = field(default_factory=dict)
+    # projects, narratives, coverage, previous year: see PROJECT_COLUMNS / NARRATIVE_COLUMNS
+    projects: pd.DataFrame = field(default_factory=empty_projects)
+    project_counts: dict[str, int] = field(default_factory=empty_project_counts)
+    narratives: pd.DataFrame = field(default_factory=empty_narratives)
+    coverage: dict[str, Any] = field(default_factory=empty_coverage)
+    previous_year: dict[str, Any] | None = None
 
     @property
     def chase(self) -> pd.DataFrame:
