@@ -276,11 +276,17 @@ def history(agency_code: str, as_json: bool, workspace_dir: Path) -> None:
               help="Fiscal year, Buddhist Era (e.g. 2568).")
 @click.option("--quarter", type=click.IntRange(1, 4), help="Quarter 1-4.")
 @click.option("--annual", is_flag=True, help="The year-end report: every quarter side by side.")
+@click.option("--document", is_flag=True,
+              help="Also write the committee report beside the workbook: an editable .docx "
+              "and, where LibreOffice is installed, the same as .pdf.")
 @workspace_option
-def report(fiscal_year: int, quarter: int | None, annual: bool, workspace_dir: Path) -> None:
-    """Rebuild a quarter's roll-up workbook (or the year-end report) from the ledger.
+def report(fiscal_year: int, quarter: int | None, annual: bool, document: bool,
+           workspace_dir: Path) -> None:
+    """Rebuild a quarter's roll-up workbook (or the year-end report) from the ledger, and
+    with --document the report for the committee (.docx and .pdf) from the same figures.
     Exit 1 when there is no plan for the year or nothing accepted to roll up."""
-    from .rollup import write_annual_report, write_quarter_rollup
+    from .rollup import Figures, write_annual_report, write_quarter_rollup
+    from .rollup.document import NO_PDF_HINT, write_annual_document, write_quarter_document
     from .status import require_consolidated, require_plan
 
     if quarter and annual:
@@ -291,9 +297,16 @@ def report(fiscal_year: int, quarter: int | None, annual: bool, workspace_dir: P
     ws = open_workspace(workspace_dir)
     plan_obj = require_plan(ws, fiscal_year)
     require_consolidated(ws, fiscal_year, quarter)
-    path = (write_annual_report(ws, fiscal_year, plan_obj) if annual
-            else write_quarter_rollup(ws, fiscal_year, quarter, plan_obj))
+    figures: Figures = {}  # the workbook and the document share one consolidation
+    path = (write_annual_report(ws, fiscal_year, plan_obj, figures) if annual
+            else write_quarter_rollup(ws, fiscal_year, quarter, plan_obj, figures))
     click.echo(f"เขียนรายงานแล้ว / written: {path}")
+    if not document:
+        return
+    written = (write_annual_document(ws, fiscal_year, plan_obj, figures) if annual
+               else write_quarter_document(ws, fiscal_year, quarter, plan_obj, figures))
+    click.echo(f"เขียนเอกสารรายงานแล้ว / written: {written.docx}")
+    click.echo(f"เขียนเอกสารรายงานแล้ว / written: {written.pdf}" if written.pdf else NO_PDF_HINT)
 
 
 @main.command()

@@ -13,7 +13,7 @@ from ..consolidate import (
 )
 from ..plan import Plan
 from ..workspace import Workspace
-from .figures import Figures, _load_plan, annual_path, quarter_figures
+from .figures import Figures, annual_path, load_plan, quarter_figures
 from .layout import ANNUAL_SHEETS, Formats, _properties, be_datetime, workbook_options
 from .longdata import DATA_ROW_LIMIT, long_budget_data, write_csv
 from .sheets.annual_about import _annual_about
@@ -27,7 +27,7 @@ def write_annual_report(ws: Workspace, fy: int, plan: Plan | None = None,
                         figures: Figures | None = None) -> Path:
     """outbox/<FY>/annual/annual-<FY>.xlsx: every quarter side by side (Q4 is the year).
     Quarters already in ``figures`` are not consolidated again."""
-    plan = plan or _load_plan(ws, fy)
+    plan = plan or load_plan(ws, fy)
     figs = [quarter_figures(ws, plan, fy, q, figures) for q in (1, 2, 3, 4)]
     target = annual_path(ws, fy)
     write_annual_workbook(plan, fy, figs, target)

@@ -24,7 +24,7 @@ def annual_path(ws: Workspace, fy: int) -> Path:
     return ws.rollup_dir(fy) / f"annual-{fy}.xlsx"
 
 
-def _load_plan(ws: Workspace, fy: int) -> Plan:
+def load_plan(ws: Workspace, fy: int) -> Plan:
     return load_plan_cached(ws.state, ws.plan_file(fy))  # the run's parsed plan, if cached
 
 

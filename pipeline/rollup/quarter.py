@@ -13,7 +13,7 @@ from ..consolidate import (
 )
 from ..plan import Plan
 from ..workspace import Workspace
-from .figures import Figures, _load_plan, quarter_figures, rollup_path
+from .figures import Figures, load_plan, quarter_figures, rollup_path
 from .layout import SHEETS, Formats, _properties, be_datetime, workbook_options
 from .longdata import DATA_ROW_LIMIT, long_budget_data, write_csv
 from .sheets.about import _about_sheet
@@ -34,7 +34,7 @@ def write_quarter_rollup(ws: Workspace, fy: int, q: int, plan: Plan | None = Non
     """outbox/<FY>/Q<n>/rollup-<FY>-Q<n>.xlsx from the ledger; unchanged bytes are not
     rewritten. The plan defaults to the workspace's plan/<FY>.xlsx; ``figures`` (see
     :func:`quarter_figures`) shares the consolidated quarter with the other writers."""
-    plan = plan or _load_plan(ws, fy)
+    plan = plan or load_plan(ws, fy)
     fig = quarter_figures(ws, plan, fy, q, figures)
     target = rollup_path(ws, fy, q)
     write_rollup_workbook(fig, target)
