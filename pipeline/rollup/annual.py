@@ -20,6 +20,7 @@ from .sheets.annual_about import _annual_about
 from .sheets.annual_completeness import _annual_completeness
 from .sheets.annual_indicators import _annual_indicators
 from .sheets.annual_strategies import _annual_strategies
+from .sheets.annual_summary import _annual_summary
 from .sheets.data import _data_sheet
 
 
@@ -50,12 +51,13 @@ def write_annual_workbook(plan: Plan, fy: int, figs: list[QuarterFigures], targe
         sub = (f"{plan.office_name} จังหวัด{plan.province} · รายงานประจำปีงบประมาณ {fy} "
                f"(annual report FY {fy}) · ข้อมูล ณ (as of) {be_datetime(as_of)}")
         sheets = {k: wb.add_worksheet(v) for k, v in ANNUAL_SHEETS.items()}
+        _annual_summary(sheets["summary"], fm, figs, sub)
         _annual_strategies(wb, sheets["strategies"], fm, plan, figs, sub)
         _annual_indicators(sheets["indicators"], fm, figs, sub)
         _annual_completeness(sheets["completeness"], fm, figs, sub)
         _data_sheet(sheets["data"], fm, data, sub, csv_path)
         _annual_about(sheets["about"], fm, plan, fy, figs, as_of, sub)
-        sheets["strategies"].activate()
+        sheets["summary"].activate()
         _properties(wb, f"Annual report FY {fy}", as_of, fy)
         wb.close()
     return target

@@ -29,6 +29,9 @@ FONT = "TH Sarabun New"
 FONT_SIZE = 14
 MONEY_FMT = "#,##0.00"
 RATE_FMT = "0.00%"
+# a real date-time shown in Thai with the Buddhist-Era year (Excel and LibreOffice): 3 เม.ย. 2568 16:30
+DATETIME_FMT = "[$-107041E]d mmm yyyy hh:mm"
+YEAR_FMT = "0"  # a fiscal year is 2568, never 2,568
 _WORKBOOK_OPTIONS = {
     "strings_to_formulas": False,
     "strings_to_urls": False,
@@ -73,6 +76,8 @@ class Formats:
         self.rate = f(num_format=RATE_FMT)
         self.int = f(num_format="#,##0")
         self.number = f(num_format="#,##0.00")
+        self.datetime = f(num_format=DATETIME_FMT, align="left")
+        self.year = f(num_format=YEAR_FMT, align="left")
         self.total_text = f(bold=True, top=1)
         self.total_money = f(bold=True, top=1, num_format=MONEY_FMT)
         self.total_rate = f(bold=True, top=1, num_format=RATE_FMT)
@@ -97,7 +102,7 @@ class Col:
     th: str
     en: str
     key: str | Callable[[dict[str, Any]], Any]
-    kind: str = "text"  # text | wrap | money | rate | int | number
+    kind: str = "text"  # text | wrap | money | rate | int | number | datetime | year
     width: float = 14
 
     def value(self, rec: dict[str, Any]) -> Any:
@@ -114,7 +119,7 @@ def _fmt(fm: Formats, kind: str, total: bool = False) -> Any:
         return {"money": fm.total_money, "rate": fm.total_rate, "int": fm.total_int}.get(
             kind, fm.total_text)
     return {"money": fm.money, "rate": fm.rate, "int": fm.int, "number": fm.number,
-            "wrap": fm.wrap}.get(kind, fm.text)
+            "wrap": fm.wrap, "datetime": fm.datetime, "year": fm.year}.get(kind, fm.text)
 
 
 def _put(sheet: Any, row: int, col: int, value: Any, fmt: Any) -> None:
@@ -125,6 +130,8 @@ def _put(sheet: Any, row: int, col: int, value: Any, fmt: Any) -> None:
         sheet.write_string(row, col, "ใช่ (yes)" if value else "ไม่ใช่ (no)", fmt)
     elif isinstance(value, (int, float)):
         sheet.write_number(row, col, value, fmt)
+    elif isinstance(value, datetime):
+        sheet.write_datetime(row, col, value, fmt)
     else:
         sheet.write_string(row, col, str(value), fmt)
 
@@ -159,13 +166,14 @@ def _table(sheet: Any, fm: Formats, top: int, cols: Sequence[Col], records: list
            total: dict[str, Any] | None = None, set_widths: bool = True) -> int:
     """Header at ``top``, one row per record, an optional bold total row. Returns the next
     free row."""
-    sheet.set_row(top, HEADER_HEIGHT)
     widths = sheet.__dict__.setdefault("_edu_widths", {})
     for c, col in enumerate(cols):
         sheet.write_string(top, c, f"{col.th}\n{col.en}", fm.header)
         if set_widths:
             sheet.set_column(c, c, col.width)
             widths[c] = col.width
+    sheet.set_row(top, header_height([(f"{col.th}\n{col.en}", widths.get(c, col.width))
+                                      for c, col in enumerate(cols)]))
     fmts = [_fmt(fm, col.kind) for col in cols]
     wrapped = [(c, widths.get(c, col.width)) for c, col in enumerate(cols) if col.kind == "wrap"]
     # _put inlined, through xlsxwriter's undecorated writers (the public ones first try to
@@ -184,6 +192,8 @@ def _table(sheet: Any, fm: Formats, top: int, cols: Sequence[Col], records: list
                 put_string(r, c, yes if v else no, fmts[c])
             elif isinstance(v, (int, float)):
                 put_number(r, c, v, fmts[c])
+            elif isinstance(v, datetime):
+                sheet.write_datetime(r, c, v, fmts[c])
             else:
                 put_string(r, c, str(v), fmts[c])
         lines = 1
@@ -201,12 +211,22 @@ def _table(sheet: Any, fm: Formats, top: int, cols: Sequence[Col], records: list
     return r
 
 
-def text_lines(text: str, width: float) -> int:
+LINE_HEIGHT = 20  # points per wrapped line of 14 pt Thai (with its marks)
+
+
+def header_height(cells: Sequence[tuple[str, float]]) -> float:
+    """A header row tall enough for its tallest wrapped cell (text, column width): no
+    line cut at the top or the bottom (LibreOffice does not grow a set row height)."""
+    lines = max((text_lines(text, width) for text, width in cells), default=1)
+    return max(HEADER_HEIGHT, LINE_HEIGHT * lines + 8)
+
+
+def text_lines(text: str, width: float, cap: int = 6) -> int:
     """How many lines a wrapped cell needs: Thai vowel and tone marks take no width."""
     visible = sum(1 for ch in text if not unicodedata.combining(ch) and ch not in "\u0e31\u0e34"
                   "\u0e35\u0e36\u0e37\u0e38\u0e39\u0e3a\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c\u0e4d")
     per_line = max(4.0, width * 0.8)  # word wrapping wastes the ends of lines
-    return min(6, sum(max(1, math.ceil(len(part) and visible * len(part) / max(1, len(text))
+    return min(cap, sum(max(1, math.ceil(len(part) and visible * len(part) / max(1, len(text))
                                        / per_line)) for part in text.split("\n")))
 
 
@@ -239,6 +259,49 @@ def be_datetime(value: datetime | None) -> str:
 def be_received(text: Any) -> str | None:
     t = parse_time(text)
     return be_datetime(t) if t else None
+
+
+def fit_row(sheet: Any, row: int, cells: Sequence[tuple[str, float]]) -> None:
+    """A row of wrapped notes as tall as its longest note (text, column width), so no
+    line is cut; LibreOffice keeps a set height, it does not grow it."""
+    lines = max((text_lines(str(text), width, cap=40) for text, width in cells), default=1)
+    if lines > 1:
+        sheet.set_row(row, ROW_HEIGHT * lines)
+
+
+PRINT_NOTE = ("พิมพ์เฉพาะหัวตาราง: ถ้าต้องการพิมพ์ข้อมูลทั้งหมด ให้ล้างพื้นที่พิมพ์ (เค้าโครงหน้ากระดาษ > "
+              "พื้นที่พิมพ์ > ล้าง) / prints only its heading: clear the print area (Page Layout > "
+              "Print Area > Clear) to print every row")
+
+
+def print_heading_only(sheet: Any, fm: Formats, header_row: int, ncols: int) -> None:
+    """A long listing (thousands of rows for pivots and filters) prints only its heading
+    when the workbook is printed, with a note above the table saying how to print it all."""
+    sheet.write_string(header_row - 1, 0, PRINT_NOTE, fm.note)
+    sheet.print_area(0, 0, header_row, ncols - 1)
+
+
+LABEL_COL = 20  # a hidden column beside a chart's table: the chart's short category labels
+
+
+def short_labels(sheet: Any, first: int, nos: Sequence[Any]) -> tuple[int, int]:
+    """'ยุทธศาสตร์ที่ 1'... in a hidden column from row ``first``, for a chart's category
+    axis (the full names, cut on the axis, stay in the table). Returns (first, last row)."""
+    for i, no in enumerate(nos):
+        sheet.write_string(first + i, LABEL_COL, f"ยุทธศาสตร์ที่ {no}")
+    sheet.set_column(LABEL_COL, LABEL_COL, None, None, {"hidden": True})
+    return first, first + max(len(nos), 1) - 1
+
+
+def received_cell(text: Any) -> datetime | None:
+    """A received time as a real date cell: Thai wall-clock time (a sheet has no time
+    zone), shown in the Buddhist Era by DATETIME_FMT; sorts as a date, not as text."""
+    t = parse_time(text)
+    if t is None:
+        return None
+    if t.tzinfo is not None:
+        t = t.astimezone(fcal.THAI_TZ).replace(tzinfo=None)
+    return t
 
 
 def _flag(v: Any) -> str | None:
@@ -308,6 +371,7 @@ SHEETS = {
 
 # ---- the year-end report --------------------------------------------------------------------------
 ANNUAL_SHEETS = {
+    "summary": "สรุป (Summary)",
     "strategies": "ยุทธศาสตร์ (Strategies)",
     "indicators": "ตัวชี้วัด (Indicators)",
     "completeness": "การส่งรายงาน (Completeness)",

@@ -25,7 +25,7 @@ DATA_ROW_LIMIT = 50_000
 
 # ---- the long-format data -----------------------------------------------------------------------
 DATA_COLUMNS = [
-    ("fiscal_year", "ปีงบประมาณ", "Fiscal year", "int", 10),
+    ("fiscal_year", "ปีงบประมาณ", "Fiscal year", "year", 10),
     ("quarter", "ไตรมาส", "Quarter", "int", 8),
     ("agency_code", "รหัสหน่วยงาน", "Agency code", "text", 13),
     ("agency_name", "หน่วยงาน", "Agency", "text", 34),

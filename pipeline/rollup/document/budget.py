@@ -23,7 +23,7 @@ def _budget_table(doc: Any, ed: Edition, dim: str) -> None:
             for r in [*t.to_dict("records"), total_row(t, fig.targets)]]
     th, _ = DIMENSIONS[dim]
     table(doc, [th, "จัดสรร (บาท)", "เบิกจ่าย (บาท)", "อัตราเบิกจ่าย", "เป้าหมายสะสม"], rows,
-          [5.0, 3.3, 3.3, 2.2, 2.2], "lrrrr", bold_last=True)
+          [3.8, 3.9, 3.9, 2.2, 2.2], "lrrrr", bold_last=True)
 
 
 def curve_data(ed: Edition) -> tuple[list[float | None], dict[int, float]]:
@@ -76,4 +76,4 @@ def write_budget(doc: Any, ed: Edition) -> None:
          baht(prev["disbursed"]), percent(prev["rate"])],
         [f"ปีงบประมาณ {fig.fiscal_year} ไตรมาส {fig.quarter}", baht(t["allocated"]),
          baht(t["disbursed"]), percent(t["disbursement_rate"])],
-    ], [5.6, 3.6, 3.6, 3.2], "lrrr")
+    ], [4.6, 3.9, 3.9, 3.6], "lrrr")

@@ -59,7 +59,7 @@ def _projects(doc: Any, projects: pd.DataFrame) -> None:
              r["agency_name"], baht(r["allocated"]), baht(r["disbursed"]), percent(r["rate"]),
              progress_text(r["progress"])] for r in shown.to_dict("records")]
     table(doc, ["โครงการ/กิจกรรม", "หน่วยงาน", "จัดสรร (บาท)", "เบิกจ่าย (บาท)", "อัตรา",
-                "ความก้าวหน้า"], rows, [4.6, 3.0, 2.9, 2.9, 1.4, 1.8], "llrrrl")
+                "ความก้าวหน้า"], rows, [3.4, 2.4, 3.6, 3.6, 1.5, 1.5], "llrrrl")
     if len(projects) > len(shown):
         para(doc, f"และอีก {len(projects) - len(shown)} โครงการ ดูในแฟ้มสรุปผล (Excel) "
                   f"(and {len(projects) - len(shown)} more in the workbook)", size=14)

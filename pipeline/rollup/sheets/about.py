@@ -11,7 +11,17 @@ from ...consolidate import (
     QuarterFigures,
 )
 from ...plan import plan_fingerprint
-from ..layout import HEADER_HEIGHT, HEADER_ROW, SHEETS, Formats, _page, _put, _titles, be_datetime
+from ..layout import (
+    HEADER_HEIGHT,
+    HEADER_ROW,
+    SHEETS,
+    Formats,
+    _page,
+    _put,
+    _titles,
+    be_datetime,
+    fit_row,
+)
 
 # ---- about ---------------------------------------------------------------------------------------
 METHODS = [
@@ -57,7 +67,7 @@ METHODS = [
 def _about_sheet(sh: Any, fm: Formats, fig: QuarterFigures, sub: str, csv_path: Path | None,
                  data_rows: int) -> None:
     _titles(sh, fm, "เกี่ยวกับรายงานนี้ (About this roll-up)", sub)
-    sh.set_column(0, 0, 34)
+    sh.set_column(0, 0, 42)
     sh.set_column(1, 1, 60)
     sh.set_column(2, 2, 60)
     counts = fig.status_counts
@@ -86,13 +96,16 @@ def _about_sheet(sh: Any, fm: Formats, fig: QuarterFigures, sub: str, csv_path: 
         sh.write_string(r, 0, label, fm.label)
         _put(sh, r, 1, value, fm.int if isinstance(value, int) else fm.wrap)
         sh.write_string(r, 2, note, fm.wrap)
+        fit_row(sh, r, [(str(value), 60), (note, 60)])
         r += 1
     r += 1
+    sh.set_row(r, 30)  # the 18 pt title
     sh.write_string(r, 0, "วิธีคำนวณ (How each figure is computed)", fm.title)
     r += 1
     for th, en, text_th, text_en in METHODS:
         sh.write_string(r, 0, f"{th} ({en})", fm.label)
         sh.write_string(r, 1, text_th, fm.wrap)
         sh.write_string(r, 2, text_en, fm.wrap)
+        fit_row(sh, r, [(text_th, 60), (text_en, 60)])
         r += 1
     _page(sh, HEADER_ROW, 3)

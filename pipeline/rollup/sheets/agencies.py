@@ -19,8 +19,8 @@ from ..layout import (
     _table,
     _titles,
     _traffic,
-    be_received,
     budget_cols,
+    received_cell,
 )
 
 
@@ -43,7 +43,7 @@ def _agencies_sheet(sh: Any, fm: Formats, fig: QuarterFigures, sub: str) -> None
         r["_affiliation"] = affs.get(a.affiliation, a.affiliation)
         r["_district"] = a.district
         r["_state"] = states[state_of.get(a.code, "missing")]
-        r["_received"] = be_received(received_of.get(a.code))
+        r["_received"] = received_cell(received_of.get(a.code))
     first = [
         Col("รหัสหน่วยงาน", "Agency code", "key", "text", 13),
         Col("หน่วยงาน", "Agency", "label", "wrap", 40),
@@ -51,7 +51,7 @@ def _agencies_sheet(sh: Any, fm: Formats, fig: QuarterFigures, sub: str) -> None
         Col("สังกัด", "Affiliation", "_affiliation", "text", 14),
         Col("อำเภอ", "District", "_district", "text", 14),
         Col("การส่งรายงาน", "Report", "_state", "text", 18),
-        Col("วันที่ได้รับ", "Received", "_received", "text", 20),
+        Col("วันที่ได้รับ", "Received", "_received", "datetime", 20),
     ]
     cols = budget_cols(first)
     nxt = _table(sh, fm, HEADER_ROW, cols, recs, total_row(table, fig.targets))

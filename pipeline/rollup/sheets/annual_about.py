@@ -10,14 +10,14 @@ from ...consolidate import (
     QuarterFigures,
 )
 from ...plan import Plan, plan_fingerprint
-from ..layout import HEADER_HEIGHT, HEADER_ROW, Formats, _page, _put, _titles, be_datetime
+from ..layout import HEADER_HEIGHT, HEADER_ROW, Formats, _page, _put, _titles, be_datetime, fit_row
 from .about import METHODS
 
 
 def _annual_about(sh: Any, fm: Formats, plan: Plan, fy: int, figs: list[QuarterFigures],
                   as_of: datetime | None, sub: str) -> None:
     _titles(sh, fm, "เกี่ยวกับรายงานประจำปี (About the annual report)", sub)
-    sh.set_column(0, 0, 34)
+    sh.set_column(0, 0, 42)
     sh.set_column(1, 2, 60)
     facts: list[tuple[str, Any, str]] = [
         ("ข้อมูล ณ (as of)", be_datetime(as_of), "รายงานที่ผ่านการตรวจสอบล่าสุด / latest accepted"),
@@ -41,8 +41,10 @@ def _annual_about(sh: Any, fm: Formats, plan: Plan, fy: int, figs: list[QuarterF
         sh.write_string(r, 0, label, fm.label)
         _put(sh, r, 1, value, fm.wrap)
         sh.write_string(r, 2, note, fm.wrap)
+        fit_row(sh, r, [(str(value), 60), (note, 60)])
         r += 1
     r += 1
+    sh.set_row(r, 30)  # the 18 pt title
     sh.write_string(r, 0, "วิธีคำนวณ (How each figure is computed)", fm.title)
     r += 1
     for th, en, text_th, text_en in [("ไตรมาส", "Quarters",
@@ -52,5 +54,6 @@ def _annual_about(sh: Any, fm: Formats, plan: Plan, fy: int, figs: list[QuarterF
         sh.write_string(r, 0, f"{th} ({en})", fm.label)
         sh.write_string(r, 1, text_th, fm.wrap)
         sh.write_string(r, 2, text_en, fm.wrap)
+        fit_row(sh, r, [(text_th, 60), (text_en, 60)])
         r += 1
     _page(sh, HEADER_ROW, 3)

@@ -11,7 +11,6 @@ from ...consolidate import (
     blank,
 )
 from ..layout import (
-    HEADER_HEIGHT,
     HEADER_ROW,
     Formats,
     _fmt,
@@ -20,6 +19,7 @@ from ..layout import (
     _put,
     _titles,
     _verdict_colours,
+    header_height,
     headline_text,
     verdict_text,
 )
@@ -51,7 +51,8 @@ def _annual_indicators(sh: Any, fm: Formats, figs: list[QuarterFigures], sub: st
              ("reported", "ผู้รายงาน", "Reporters", "int", 9),
              ("expected", "ต้องรายงาน", "Expected", "int", 9),
              ("improved", "เทียบค่าฐาน", "Vs baseline", "wrap", 20)]
-    sh.set_row(HEADER_ROW, HEADER_HEIGHT)
+    sh.set_row(HEADER_ROW, header_height([(f"{th}\n{en}", width) for _, th, en, _, width
+                                          in [*fixed, *per_q, *final]]))
     for c, (_, th, en, _, width) in enumerate(fixed):
         sh.write_string(HEADER_ROW, c, f"{th}\n{en}", fm.header)
         sh.write_string(HEADER_ROW - 1, c, "", fm.header)
@@ -98,8 +99,14 @@ def _annual_indicators(sh: Any, fm: Formats, figs: list[QuarterFigures], sub: st
     for qi in range(len(figs)):
         _verdict_colours(sh, fm, HEADER_ROW + 1, r - 1, len(fixed) + qi * len(per_q) + 1)
     _verdict_colours(sh, fm, HEADER_ROW + 1, r - 1, f0 + 1)
+    sh.write_string(r + 1, 0, year_headline(figs), fm.big_text)
+    _page(sh, HEADER_ROW, f0 + len(final), 2)
+
+
+def year_headline(figs: list[QuarterFigures]) -> str:
+    """'indicators achieved x of N due', for the year as of its latest reported quarter."""
+    year = year_verdicts(figs)
+    as_of = int(year["as_of_quarter"].iloc[0]) if len(year) else 4
     achieved = int((year["verdict"] == "achieved").sum()) if len(year) else 0
     due = int((year["verdict"] != "not_due").sum()) if len(year) else 0
-    sh.write_string(r + 1, 0, headline_text(achieved, due).replace(
-        "this quarter", f"as of Q{as_of}"), fm.big_text)
-    _page(sh, HEADER_ROW, f0 + len(final), 2)
+    return headline_text(achieved, due).replace("this quarter", f"as of Q{as_of}")

@@ -13,14 +13,16 @@ from ...plan import Plan
 from ..layout import (
     ANNUAL_SHEETS,
     FONT,
-    HEADER_HEIGHT,
     HEADER_ROW,
+    LABEL_COL,
     Formats,
     _fmt,
     _page,
     _put,
     _titles,
     _traffic,
+    header_height,
+    short_labels,
 )
 
 
@@ -33,7 +35,8 @@ def _annual_strategies(wb: Any, sh: Any, fm: Formats, plan: Plan, figs: list[Qua
              ("target", "เป้าหมาย", "Target", "rate", 10)]
     sh.set_column(0, 0, 44)
     sh.set_row(HEADER_ROW - 1, 24)
-    sh.set_row(HEADER_ROW, HEADER_HEIGHT)
+    sh.set_row(HEADER_ROW, header_height([(f"{th}\n{en}", width)
+                                          for _, th, en, _, width in per_q]))
     sh.write_string(HEADER_ROW, 0, "ยุทธศาสตร์\nStrategy", fm.header)
     sh.write_string(HEADER_ROW - 1, 0, "", fm.header)
     for qi, fig in enumerate(figs):
@@ -67,15 +70,18 @@ def _annual_strategies(wb: Any, sh: Any, fm: Formats, plan: Plan, figs: list[Qua
     _page(sh, HEADER_ROW, 1 + 4 * len(per_q), 1)
     # a chart: disbursement rate per quarter, one series per quarter
     chart = wb.add_chart({"type": "column"})
+    chart.show_hidden_data()
     name = ANNUAL_SHEETS["strategies"]
+    l_first, l_last = short_labels(sh, HEADER_ROW + 1, keys)  # full names were cut on the axis
     for qi, fig in enumerate(figs):
         c = 1 + qi * len(per_q) + 2
-        chart.add_series({"name": f"Q{fig.quarter}", "categories": [name, HEADER_ROW + 1, 0,
-                                                                    r - 2, 0],
+        chart.add_series({"name": f"Q{fig.quarter}",
+                          "categories": [name, l_first, LABEL_COL, l_last, LABEL_COL],
                           "values": [name, HEADER_ROW + 1, c, r - 2, c]})
     chart.set_title({"name": "อัตราเบิกจ่ายสะสมรายยุทธศาสตร์ (Cumulative disbursement rate)",
                      "name_font": {"name": FONT, "size": 14}})
-    chart.set_y_axis({"num_format": "0%", "min": 0})
-    chart.set_legend({"position": "bottom"})
+    chart.set_y_axis({"num_format": "0%", "min": 0, "num_font": {"name": FONT}})
+    chart.set_x_axis({"num_font": {"name": FONT, "size": 10}})
+    chart.set_legend({"position": "bottom", "font": {"name": FONT}})
     chart.set_size({"width": 900, "height": 400})
     sh.insert_chart(r + 2, 0, chart)

@@ -9,7 +9,7 @@ from ...consolidate import (
     QuarterFigures,
     blank,
 )
-from ..layout import HEADER_ROW, Col, Formats, _page, _table, _titles
+from ..layout import HEADER_ROW, Col, Formats, _page, _table, _titles, print_heading_only
 from ..longdata import write_csv_columns
 
 AGENCY_RESULTS_LIMIT = 50_000  # per-agency indicator rows listed on the indicators sheet
@@ -54,6 +54,7 @@ def _agency_results_sheet(sh: Any, fm: Formats, fig: QuarterFigures, sub: str,
     if recs:
         sh.autofilter(HEADER_ROW, 0, end - 1, len(cols) - 1)
     _page(sh, HEADER_ROW, len(cols), 3)
+    print_heading_only(sh, fm, HEADER_ROW, len(cols))
 
 
 def agency_results(fig: QuarterFigures) -> dict[str, list[Any]]:

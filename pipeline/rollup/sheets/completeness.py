@@ -10,7 +10,7 @@ from ...consolidate import (
     QuarterFigures,
     choice_label,
 )
-from ..layout import HEADER_ROW, Col, Formats, _page, _table, _titles, be_received
+from ..layout import HEADER_ROW, Col, Formats, _page, _table, _titles, received_cell
 
 COMPLETENESS_COLS = [
     Col("รหัส", "Key", "key", "text", 15),
@@ -20,7 +20,7 @@ COMPLETENESS_COLS = [
     Col("ตรงเวลา", "On time", "on_time", "int", 10),
     Col("ล่าช้า", "Late", "late", "int", 10),
     Col("ถูกส่งคืน ยังไม่แก้ไข", "Rejected, not fixed", "rejected", "int", 18),
-    Col("ยังไม่ส่ง", "Missing", "missing", "int", 10),
+    Col("ยังไม่ส่ง", "Missing", "missing", "int", 19),  # the chase list's received date below
     Col("ความครบถ้วน", "Submitted rate", "submitted_rate", "rate", 12),
     Col("ตรงเวลา (%)", "On-time rate", "on_time_rate", "rate", 12),
 ]
@@ -44,7 +44,7 @@ def _completeness_sheet(sh: Any, fm: Formats, fig: QuarterFigures, sub: str) -> 
         th, en = STATE_LABELS[r["state"]]
         recs.append({**r, "state_label": f"{th} ({en})",
                      "affiliation_label": choice_label("affiliation", r["affiliation"]),
-                     "received": be_received(r["received_at"])})
+                     "received": received_cell(r["received_at"])})
     cols = [Col("รหัสหน่วยงาน", "Agency code", "agency_code"),
             Col("หน่วยงาน", "Agency", "agency_name", "wrap"),
             Col("สังกัด", "Affiliation", "affiliation_label", "wrap"),
@@ -52,7 +52,7 @@ def _completeness_sheet(sh: Any, fm: Formats, fig: QuarterFigures, sub: str) -> 
             Col("สถานะ", "State", "state_label", "wrap"),
             Col("อีเมลติดต่อ", "Contact e-mail", "emails", "wrap"),
             Col("ไฟล์ล่าสุด", "Latest file", "file", "wrap"),
-            Col("ได้รับเมื่อ", "Received", "received"),
+            Col("ได้รับเมื่อ", "Received", "received", "datetime"),
             Col("เหตุผล", "Reason", "reason", "wrap")]
     _table(sh, fm, top + 1, cols, recs, set_widths=False)
     _page(sh, HEADER_ROW, len(COMPLETENESS_COLS), 2)

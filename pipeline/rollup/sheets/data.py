@@ -8,7 +8,16 @@ from typing import Any
 from ...consolidate import (
     blank,
 )
-from ..layout import HEADER_ROW, Formats, _cell_writers, _fmt, _page, _titles
+from ..layout import (
+    HEADER_ROW,
+    Formats,
+    _cell_writers,
+    _fmt,
+    _page,
+    _titles,
+    header_height,
+    print_heading_only,
+)
 from ..longdata import DATA_COLUMNS, LongData
 
 
@@ -29,7 +38,7 @@ def _data_sheet(sh: Any, fm: Formats, data: LongData, sub: str, csv_path: Path |
         if not n:
             continue
         series = columns[key]
-        if kind in ("money", "int"):
+        if kind in ("money", "int", "year"):
             values = ([int(v) / 100 for v in series] if kind == "money" else
                       [int(v) for v in series])
             for r, v in enumerate(values, start=top + 1):
@@ -45,5 +54,7 @@ def _data_sheet(sh: Any, fm: Formats, data: LongData, sub: str, csv_path: Path |
         "columns": [{"header": f"{th} ({en})", "format": _fmt(fm, kind)}
                     for _, th, en, kind, _ in DATA_COLUMNS],
     })
-    sh.set_row(top, 36, fm.header)
+    sh.set_row(top, header_height([(f"{th} ({en})", width)
+                                   for _, th, en, _, width in DATA_COLUMNS]), fm.header)
     _page(sh, top, len(DATA_COLUMNS), 0)
+    print_heading_only(sh, fm, top, len(DATA_COLUMNS))

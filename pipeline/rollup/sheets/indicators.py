@@ -53,6 +53,8 @@ def _indicators_sheet(sh: Any, fm: Formats, fig: QuarterFigures, sub: str) -> No
                             else [])
     nxt = _grouped_table(sh, fm, HEADER_ROW, INDICATOR_COLS, recs)
     _verdict_colours(sh, fm, HEADER_ROW + 1, nxt - 1, VERDICT_COL)
+    if nxt - 1 > HEADER_ROW:  # every column filters (the strategy headings are rows too)
+        sh.autofilter(HEADER_ROW, 0, nxt - 1, len(INDICATOR_COLS) - 1)
     sh.set_row(nxt + 1, 66)
     sh.merge_range(nxt + 1, 0, nxt + 1, 9, "", fm.note)
     sh.write_string(nxt + 1, 0, (

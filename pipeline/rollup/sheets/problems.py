@@ -7,17 +7,17 @@ from typing import Any
 from ...consolidate import (
     QuarterFigures,
 )
-from ..layout import HEADER_ROW, Col, Formats, _page, _table, _titles, be_received
+from ..layout import HEADER_ROW, Col, Formats, _page, _table, _titles, received_cell
 
 PROBLEM_COLS = [
-    Col("เลขที่", "Submission", "submission_id", "int", 9),
+    Col("เลขที่", "Submission", "submission_id", "int", 12),
     Col("รหัสหน่วยงาน", "Agency code", "agency_code", "text", 13),
     Col("หน่วยงาน", "Agency", "agency_name", "wrap", 28),
     Col("ไฟล์", "File", "original_name", "wrap", 26),
-    Col("ได้รับเมื่อ", "Received", "received", "text", 19),
+    Col("ได้รับเมื่อ", "Received", "received", "datetime", 19),
     Col("สถานะ", "Status", "status_label", "text", 16),
-    Col("ระดับ", "Severity", "severity_label", "text", 12),
-    Col("รหัสปัญหา", "Code", "code", "text", 26),
+    Col("ระดับ", "Severity", "severity_label", "wrap", 18),
+    Col("รหัสปัญหา", "Code", "code", "text", 32),
     Col("แผ่นงาน", "Sheet", "sheet", "text", 18),
     Col("เซลล์", "Cell", "cell", "text", 8),
     Col("คอลัมน์", "Column", "column_label", "wrap", 20),
@@ -57,7 +57,7 @@ def problem_records(fig: QuarterFigures) -> list[dict[str, Any]]:
                      "message_en": p.message_en, "fix_th": p.fix_th, "fix_en": p.fix_en})
     for r in recs:
         r["agency_name"] = names.get(r.get("agency_code") or "", None)
-        r["received"] = be_received(r.get("received_at"))
+        r["received"] = received_cell(r.get("received_at"))
         r["status_label"] = STATUS_LABELS.get(r.get("status") or "", r.get("status"))
         sev = r.get("severity")
         r["severity_label"] = {"error": "ข้อผิดพลาด (error)", "warning": "คำเตือน (warning)"}.get(

@@ -12,6 +12,7 @@ from ..layout import (
     FONT,
     HEADER_HEIGHT,
     HEADER_ROW,
+    LABEL_COL,
     SHEETS,
     Col,
     Formats,
@@ -23,6 +24,7 @@ from ..layout import (
     _titles,
     _traffic,
     headline_text,
+    short_labels,
 )
 
 STRATEGY_VERDICT_COLS = [
@@ -104,18 +106,24 @@ def _summary_sheet(wb: Any, sh: Any, fm: Formats, fig: QuarterFigures, sub: str,
     s_first, s_last = strat_rows
     s_name = SHEETS["strategies"]
     rate_c = 1 + 4
+    # short category labels ('ยุทธศาสตร์ที่ 1') from a hidden column: full names were cut
+    # on the axis; value labels at the base of each column, clear of the target line
+    l_first, l_last = short_labels(sh, s_first, fig.budget["strategy"]["key"].tolist())
+    labels = [SHEETS["summary"], l_first, LABEL_COL, l_last, LABEL_COL]
     chart = wb.add_chart({"type": "column"})
+    chart.show_hidden_data()
     chart.add_series({
         "name": "อัตราเบิกจ่าย (Disbursement rate)",
-        "categories": [s_name, s_first, 0, s_last, 0],
+        "categories": labels,
         "values": [s_name, s_first, rate_c, s_last, rate_c],
         "fill": {"color": "#4472C4"},
-        "data_labels": {"value": True, "num_format": "0%"},
+        "data_labels": {"value": True, "num_format": "0.0%", "position": "inside_base",
+                        "font": {"name": FONT, "color": "#FFFFFF", "bold": True}},
     })
     line = wb.add_chart({"type": "line"})
     line.add_series({
         "name": "เป้าหมายสะสม (Cumulative target)",
-        "categories": [s_name, s_first, 0, s_last, 0],
+        "categories": labels,
         "values": [s_name, s_first, rate_c + 1, s_last, rate_c + 1],
         "line": {"color": "#C00000", "width": 2.25},
         "marker": {"type": "diamond", "size": 7, "fill": {"color": "#C00000"}},
