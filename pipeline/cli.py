@@ -286,7 +286,12 @@ def report(fiscal_year: int, quarter: int | None, annual: bool, document: bool,
     with --document the report for the committee (.docx and .pdf) from the same figures.
     Exit 1 when there is no plan for the year or nothing accepted to roll up."""
     from .rollup import Figures, write_annual_report, write_quarter_rollup
-    from .rollup.document import NO_PDF_HINT, write_annual_document, write_quarter_document
+    from .rollup.document import (
+        NO_PDF_HINT,
+        PdfError,
+        write_annual_document,
+        write_quarter_document,
+    )
     from .status import require_consolidated, require_plan
 
     if quarter and annual:
@@ -303,8 +308,11 @@ def report(fiscal_year: int, quarter: int | None, annual: bool, document: bool,
     click.echo(f"เขียนรายงานแล้ว / written: {path}")
     if not document:
         return
-    written = (write_annual_document(ws, fiscal_year, plan_obj, figures) if annual
-               else write_quarter_document(ws, fiscal_year, quarter, plan_obj, figures))
+    try:
+        written = (write_annual_document(ws, fiscal_year, plan_obj, figures) if annual
+                   else write_quarter_document(ws, fiscal_year, quarter, plan_obj, figures))
+    except PdfError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"เขียนเอกสารรายงานแล้ว / written: {written.docx}")
     click.echo(f"เขียนเอกสารรายงานแล้ว / written: {written.pdf}" if written.pdf else NO_PDF_HINT)
 

@@ -256,3 +256,13 @@ def test_without_libreoffice_the_docx_is_written_and_a_line_says_how(scenario, m
     docx = rollup_path(ws, 2568, 2).with_suffix(".docx")
     assert docx.is_file() and not docx.with_suffix(".pdf").exists()
     assert NO_PDF_HINT in result.output
+
+
+def test_a_libreoffice_that_makes_no_pdf_is_an_error_naming_the_fix(scenario, monkeypatch):
+    ws, _, _ = scenario
+    monkeypatch.setattr(build_mod, "soffice", lambda: "/bin/false")  # runs, writes nothing
+    result = _report(ws, "--quarter", "2")
+    assert result.exit_code == 1
+    assert "libreoffice-writer-nogui" in result.output and "rollup-2568-Q2.docx" in result.output
+    assert rollup_path(ws, 2568, 2).with_suffix(".docx").is_file()
+    assert not rollup_path(ws, 2568, 2).with_suffix(".pdf").exists()

@@ -5,6 +5,7 @@ images, ``build`` the assembly."""
 
 from .build import (
     NO_PDF_HINT,
+    PdfError,
     Written,
     annual_edition,
     build_document,
@@ -15,5 +16,5 @@ from .build import (
 )
 from .edition import Edition
 
-__all__ = ["NO_PDF_HINT", "Edition", "Written", "annual_edition", "build_document",
+__all__ = ["NO_PDF_HINT", "PdfError", "Edition", "Written", "annual_edition", "build_document",
            "docx_to_pdf", "quarter_edition", "write_annual_document", "write_quarter_document"]

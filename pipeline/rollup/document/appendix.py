@@ -10,7 +10,7 @@ from ...consolidate import STATE_LABELS, choice_label
 from ...plan import plan_fingerprint
 from ..layout import be_datetime
 from .edition import Edition
-from .style import baht, count, heading, para, percent, table
+from .style import baht, count, heading, para, percent, table, thai
 
 HEADING = "ภาคผนวก การส่งรายงานของหน่วยงาน (Appendix: who has reported)"
 ALL_REPORTED = "ทุกหน่วยงานส่งรายงานแล้ว / every agency has reported"
@@ -21,21 +21,22 @@ def write_appendix(doc: Any, ed: Edition) -> None:
     heading(doc, HEADING, 1)
     heading(doc, "ก. ความครบถ้วนของการส่งรายงานรายสังกัด (Completeness by affiliation)", 2)
     cols = ("expected", "submitted", "on_time", "late", "rejected", "missing")
-    rows = [[r["label"], *(count(r[c]) for c in cols), percent(r["submitted_rate"])]
+    rows = [[thai(r["label"]), *(count(r[c]) for c in cols), percent(r["submitted_rate"])]
             for r in [*fig.completeness_by["affiliation"].to_dict("records"),
                       {**fig.completeness_total, "label": "รวม (Total)"}]]
     table(doc, ["สังกัด", "ต้องส่ง", "ส่งแล้ว", "ตรงเวลา", "ล่าช้า", "ถูกส่งคืน", "ยังไม่ส่ง",
-                "ความครบถ้วน"], rows, [4.6, 1.5, 1.5, 1.5, 1.5, 1.6, 1.6, 2.2], "lrrrrrrr",
+                "ความครบถ้วน"], rows, [4.4, 1.4, 1.4, 1.4, 1.4, 1.6, 1.6, 2.4], "lrrrrrrr",
           bold_last=True)
     heading(doc, "ข. หน่วยงานที่ยังไม่ส่งรายงานหรือถูกส่งคืน (Agencies not yet reported)", 2)
     chase = fig.chase
     if not len(chase):
         para(doc, ALL_REPORTED)
     else:
-        rows = [[r["agency_code"], r["agency_name"], choice_label("affiliation", r["affiliation"]),
+        rows = [[r["agency_code"], r["agency_name"],
+                 thai(choice_label("affiliation", r["affiliation"])),
                  r["district"], STATE_LABELS[r["state"]][0]] for r in chase.to_dict("records")]
         table(doc, ["รหัส", "หน่วยงาน", "สังกัด", "อำเภอ", "สถานะ"], rows,
-              [2.0, 6.0, 3.0, 2.5, 2.5], "lllll")
+              [2.8, 5.0, 3.0, 2.4, 2.8], "lllll")
     cov = fig.coverage
     heading(doc, "ค. ที่มาของตัวเลข (Where the figures come from)", 2)
     facts = [

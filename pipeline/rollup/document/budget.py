@@ -8,7 +8,7 @@ from typing import Any
 from ...consolidate import DIMENSIONS, total_row
 from .charts import disbursement_curve, strategy_bars
 from .edition import Edition
-from .style import baht, heading, para, percent, picture, table
+from .style import baht, heading, para, percent, picture, table, thai
 
 HEADING = "ส่วนที่ 3 การใช้จ่ายงบประมาณ (Budget use)"
 NO_PREVIOUS = ("ฐานข้อมูลยังไม่มีข้อมูลของปีงบประมาณก่อน / the ledger has nothing of the "
@@ -18,7 +18,7 @@ NO_PREVIOUS = ("ฐานข้อมูลยังไม่มีข้อม�
 def _budget_table(doc: Any, ed: Edition, dim: str) -> None:
     fig = ed.fig
     t = fig.budget[dim]
-    rows = [[r["label"], baht(r["allocated"]), baht(r["disbursed"]),
+    rows = [[thai(r["label"]), baht(r["allocated"]), baht(r["disbursed"]),
              percent(r["disbursement_rate"]), percent(r["target"])]
             for r in [*t.to_dict("records"), total_row(t, fig.targets)]]
     th, _ = DIMENSIONS[dim]

@@ -35,6 +35,17 @@ NO_PDF_HINT = ("ไม่พบ LibreOffice จึงเขียนเฉพา
                "again for the PDF)")
 
 
+class PdfError(RuntimeError):
+    """LibreOffice is there but made no PDF (most often: Writer is not installed)."""
+
+    def __init__(self, docx: Path, why: str) -> None:
+        super().__init__(
+            f"LibreOffice แปลง {docx.name} เป็น PDF ไม่ได้ ({why}): ติดตั้ง Writer ด้วย make sysdeps "
+            f"(libreoffice-writer-nogui) / LibreOffice could not convert {docx.name} to PDF "
+            f"({why}): install Writer with make sysdeps (libreoffice-writer-nogui); the .docx "
+            "is written")
+
+
 @dataclass(frozen=True)
 class Written:
     docx: Path
@@ -71,12 +82,15 @@ def docx_to_pdf(docx: Path, exe: str | None = None) -> Path | None:
     target = docx.with_suffix(".pdf")
     with tempfile.TemporaryDirectory(prefix="edurollup-pdf-") as tmp:
         profile = Path(tmp) / "profile"
-        subprocess.run([exe, f"-env:UserInstallation={profile.as_uri()}", "--headless",
-                        "--norestore", "--convert-to", "pdf", "--outdir", tmp, str(docx)],
-                       check=True, capture_output=True, timeout=PDF_TIMEOUT)
+        try:
+            subprocess.run([exe, f"-env:UserInstallation={profile.as_uri()}", "--headless",
+                            "--norestore", "--convert-to", "pdf", "--outdir", tmp, str(docx)],
+                           capture_output=True, timeout=PDF_TIMEOUT)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise PdfError(docx, str(exc)) from exc
         made = Path(tmp) / target.name
         if not made.exists():
-            raise RuntimeError(f"LibreOffice wrote no PDF for {docx}")
+            raise PdfError(docx, "no PDF written")
         with atomic_path(target) as out:
             shutil.copyfile(made, out)
     return target

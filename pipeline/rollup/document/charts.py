@@ -77,7 +77,7 @@ def disbursement_curve(quarters: list[int], targets: list[float | None],
     rate of each quarter so far (points with their value), the previous year's rate as
     one more point."""
     _use_font()
-    fig, ax = plt.subplots(figsize=(8, 4.2))
+    fig, ax = plt.subplots(figsize=(6.3, 3.6))  # drawn at the size it is shown
     xs = [f"ไตรมาส {q}" for q in quarters]
     t_pts = [(x, t) for x, t in zip(xs, targets, strict=True) if t is not None]
     if t_pts:
@@ -119,7 +119,7 @@ def strategy_bars(labels: list[str], rates: list[float | None], target: float | 
     end away from the line."""
     _use_font()
     n = max(1, len(labels))
-    fig, ax = plt.subplots(figsize=(8, 1.2 + 0.75 * n))
+    fig, ax = plt.subplots(figsize=(6.3, 1.0 + 0.62 * n))
     ys = list(range(len(labels)))[::-1]
     vals = [0.0 if r is None else float(r) for r in rates]
     ax.barh(ys, vals, color="#4472C4", height=0.6)
@@ -131,7 +131,7 @@ def strategy_bars(labels: list[str], rates: list[float | None], target: float | 
         ax.axvline(target, color="#C00000", linewidth=2,
                    label=f"เป้าหมายสะสม {target * 100:.0f}% (target)")
         ax.legend(loc="lower right", fontsize=10, frameon=True)
-    ax.set_yticks(ys, [wrap_thai(lb, 40) for lb in labels], fontsize=10)
+    ax.set_yticks(ys, [wrap_thai(lb, 30) for lb in labels], fontsize=10)
     ax.set_xlim(0, top)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.grid(axis="x", color="#DDDDDD")

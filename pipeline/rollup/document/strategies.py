@@ -12,7 +12,7 @@ from schemas.choices import by_key
 from ...consolidate import QuarterFigures, blank
 from ..layout import verdict_text
 from .edition import Edition
-from .style import baht, heading, number, para, percent, table
+from .style import baht, heading, number, para, percent, table, thai
 
 HEADING = "ส่วนที่ 2 ผลการดำเนินงานตามยุทธศาสตร์ (Results by strategy)"
 NO_REGISTER = "แผนนี้ไม่มีทะเบียนโครงการ / this plan has no project register"
@@ -41,11 +41,11 @@ def _indicators(doc: Any, ind: pd.DataFrame) -> None:
     if not len(ind):
         para(doc, "ไม่มีตัวชี้วัดในยุทธศาสตร์นี้ (no indicators)")
         return
-    rows = [[r["code"], r["name"], str(r["unit_label"]).split(" (")[0], number(r["target"]),
-             number(r["figure"]), verdict_text(r["verdict"]) or "-"]
+    rows = [[r["code"], r["name"], thai(r["unit_label"]), number(r["target"]),
+             number(r["figure"]), thai(verdict_text(r["verdict"])) or "-"]
             for r in ind.to_dict("records")]
     table(doc, ["รหัส", "ตัวชี้วัด", "หน่วยนับ", "ค่าเป้าหมายจังหวัด", "ผลระดับจังหวัด",
-                "ผลการประเมิน"], rows, [1.2, 5.6, 1.8, 2.2, 2.2, 3.0], "lllrrl")
+                "ผลการประเมิน"], rows, [1.4, 5.6, 2.0, 2.4, 2.4, 2.2], "lllrrl")
 
 
 def _projects(doc: Any, projects: pd.DataFrame) -> None:

@@ -263,6 +263,17 @@ def picture(doc: Any, png: bytes, width_cm: float = 16) -> None:
     p.add_run().add_picture(io.BytesIO(png), width=Cm(width_cm))
 
 
+ENGLISH_TAIL = re.compile(r"\s*\((?=[^()]*[A-Za-z])[^()\u0e00-\u0e7f]*\)\s*$")
+
+
+def thai(label: Any) -> str:
+    """A bilingual label without its English tail, for a narrow column of a Thai document:
+    'สพฐ. (สพม.) (OBEC secondary area)' -> 'สพฐ. (สพม.)'."""
+    text = "" if blank(label) else str(label)
+    short = ENGLISH_TAIL.sub("", text)
+    return short or text
+
+
 # ---- the text forms of figures: as the workbook's cells show them ---------------------------
 def baht(satang: Any) -> str:
     """Satang as the workbook shows baht (#,##0.00), exactly: '1,234,567.89'; '-' blank."""
