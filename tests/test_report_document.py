@@ -199,6 +199,12 @@ def _filled(fig):
         fig, projects=projects, narratives=nar,
         project_counts={"total": 2, "done": 0, "in_progress": 1, "not_started": 0,
                         "no_data": 1},
+        coverage={"agencies_counted": 144, "agencies_expected": 149,
+                  "planned_covered": 270_000_000_00, "planned_total": 281_000_000_00,
+                  "revisions": [{"agency_code": "1033530001", "project_code": "P-001",
+                                 "from_quarter": 2, "allocated_before": 50_000_00,
+                                 "allocated_after": 48_000_00}],
+                  "passed_on": 1_500_000_00},
         previous_year={"fiscal_year": 2567, "quarter": 2, "allocated": 250_000_000_00,
                        "disbursed": 101_234_567_89, "rate": 101_234_567_89 / 250_000_000_00})
 
@@ -227,6 +233,8 @@ def test_contract_figures_presented_when_filled_and_said_empty_when_not(scenario
     assert _squash("ปีงบประมาณ 2567 ไตรมาส 2") in text
     assert "250,000,000.00" in text and "101,234,567.89" in text and "40.49%" in text
     assert _squash("0 จาก 2") in text  # projects done, in the headline figures
+    assert _squash("144 จาก 149") in text and "270,000,000.00" in text
+    assert "1,500,000.00" in text and "50,000.00" in text  # passed on; a revision's before
 
 
 def test_attention_items_worst_first_stated_from_the_figures(scenario):

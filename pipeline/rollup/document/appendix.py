@@ -36,7 +36,7 @@ def write_appendix(doc: Any, ed: Edition) -> None:
                  thai(choice_label("affiliation", r["affiliation"])),
                  r["district"], STATE_LABELS[r["state"]][0]] for r in chase.to_dict("records")]
         table(doc, ["รหัส", "หน่วยงาน", "สังกัด", "อำเภอ", "สถานะ"], rows,
-              [2.8, 5.0, 3.0, 2.4, 2.8], "lllll")
+              [3.1, 4.7, 3.0, 2.4, 2.8], "lllll")
     cov = fig.coverage
     heading(doc, "ค. ที่มาของตัวเลข (Where the figures come from)", 2)
     facts = [
@@ -55,6 +55,13 @@ def write_appendix(doc: Any, ed: Edition) -> None:
         facts.append(["งบที่ส่งต่อให้หน่วยงานที่รายงานเอง ไม่นับซ้ำ (passed on, not counted twice)",
                       f"{baht(cov['passed_on'])} บาท"])
     table(doc, ["รายการ", "ค่า"], facts, [7, 9], "ll")
+    revisions = cov.get("revisions") or []
+    if revisions:
+        heading(doc, "ง. การปรับงบประมาณจัดสรรระหว่างปี (Allocations revised during the year)", 2)
+        rows = [[r["agency_code"], r["project_code"] or "-", f"ไตรมาส {r['from_quarter']}",
+                 baht(r["allocated_before"]), baht(r["allocated_after"])] for r in revisions]
+        table(doc, ["หน่วยงาน", "โครงการ", "ตั้งแต่", "จัดสรรเดิม (บาท)", "จัดสรรใหม่ (บาท)"],
+              rows, [3.1, 3.0, 2.3, 3.8, 3.8], "lllrr")
     para(doc, "ตัวเลขในเอกสารนี้มาจากชุดตัวเลขเดียวกับแฟ้มสรุปผล (Excel) ของรอบเดียวกัน "
               "วิธีคำนวณดูได้ที่แผ่นงาน เกี่ยวกับ (About) / every figure here is the workbook's",
          size=14)
