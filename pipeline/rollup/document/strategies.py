@@ -16,7 +16,7 @@ from .style import baht, heading, number, para, percent, table, thai
 
 HEADING = "ส่วนที่ 2 ผลการดำเนินงานตามยุทธศาสตร์ (Results by strategy)"
 NO_REGISTER = "แผนนี้ไม่มีทะเบียนโครงการ / this plan has no project register"
-PROJECTS_SHOWN = 40  # per strategy, largest allocation first; the workbook lists them all
+PROJECTS_SHOWN = 15  # per strategy, largest allocation first; the workbook lists them all
 
 
 def progress_text(key: Any) -> str:
@@ -55,14 +55,16 @@ def _projects(doc: Any, projects: pd.DataFrame) -> None:
     shown = projects.sort_values("allocated", ascending=False, na_position="last",
                                  kind="stable").head(PROJECTS_SHOWN)
     rows = [[(r["project_code"] + " " if r["project_code"] else "") + r["project"]
-             + ("" if r["in_plan"] else " (นอกแผน)"),
-             r["agency_name"], baht(r["allocated"]), baht(r["disbursed"]), percent(r["rate"]),
-             progress_text(r["progress"])] for r in shown.to_dict("records")]
-    table(doc, ["โครงการ/กิจกรรม", "หน่วยงาน", "จัดสรร (บาท)", "เบิกจ่าย (บาท)", "อัตรา",
-                "ความก้าวหน้า"], rows, [3.4, 2.4, 3.6, 3.6, 1.5, 1.5], "llrrrl")
+             + ("" if r["in_plan"] else " (นอกแผน)") + f" ({r['agency_name']})",
+             baht(r["allocated"]), baht(r["disbursed"]), percent(r["rate"]),
+             thai(progress_text(r["progress"]))] for r in shown.to_dict("records")]
+    table(doc, ["โครงการ/กิจกรรม (หน่วยงาน)", "จัดสรร (บาท)", "เบิกจ่าย (บาท)", "อัตรา",
+                "ความก้าวหน้า"], rows, [5.6, 2.9, 2.9, 1.8, 2.8], "lrrrl")
     if len(projects) > len(shown):
-        para(doc, f"และอีก {len(projects) - len(shown)} โครงการ ดูในแฟ้มสรุปผล (Excel) "
-                  f"(and {len(projects) - len(shown)} more in the workbook)", size=14)
+        para(doc, f"แสดง {len(shown)} โครงการที่ได้รับจัดสรรมากที่สุด และอีก "
+                  f"{len(projects) - len(shown)} โครงการ ดูในแฟ้มสรุปผล (Excel) / the "
+                  f"{len(shown)} largest; {len(projects) - len(shown)} more in the workbook",
+             size=14)
 
 
 def write_strategies(doc: Any, ed: Edition) -> None:
