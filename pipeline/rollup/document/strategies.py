@@ -45,7 +45,7 @@ def _indicators(doc: Any, ind: pd.DataFrame) -> None:
              number(r["figure"]), thai(verdict_text(r["verdict"])) or "-"]
             for r in ind.to_dict("records")]
     table(doc, ["รหัส", "ตัวชี้วัด", "หน่วยนับ", "ค่าเป้าหมายจังหวัด", "ผลระดับจังหวัด",
-                "ผลการประเมิน"], rows, [1.4, 5.6, 2.0, 2.4, 2.4, 2.2], "lllrrl")
+                "ผลการประเมิน"], rows, [1.4, 5.2, 2.0, 2.6, 2.6, 2.2], "lllrrl")
 
 
 def _projects(doc: Any, projects: pd.DataFrame) -> None:
@@ -59,7 +59,7 @@ def _projects(doc: Any, projects: pd.DataFrame) -> None:
              baht(r["allocated"]), baht(r["disbursed"]), percent(r["rate"]),
              thai(progress_text(r["progress"]))] for r in shown.to_dict("records")]
     table(doc, ["โครงการ/กิจกรรม (หน่วยงาน)", "จัดสรร (บาท)", "เบิกจ่าย (บาท)", "อัตรา",
-                "ความก้าวหน้า"], rows, [5.6, 2.9, 2.9, 1.8, 2.8], "lrrrl")
+                "ความก้าวหน้า"], rows, [5.0, 3.3, 3.3, 1.9, 2.5], "lrrrl")
     if len(projects) > len(shown):
         para(doc, f"แสดง {len(shown)} โครงการที่ได้รับจัดสรรมากที่สุด และอีก "
                   f"{len(projects) - len(shown)} โครงการ ดูในแฟ้มสรุปผล (Excel) / the "
