@@ -59,7 +59,7 @@ def _projects(doc: Any, projects: pd.DataFrame) -> None:
              baht(r["allocated"]), baht(r["disbursed"]), percent(r["rate"]),
              thai(progress_text(r["progress"]))] for r in shown.to_dict("records")]
     table(doc, ["โครงการ/กิจกรรม (หน่วยงาน)", "จัดสรร (บาท)", "เบิกจ่าย (บาท)", "อัตรา",
-                "ความก้าวหน้า"], rows, [5.0, 3.3, 3.3, 1.9, 2.5], "lrrrl")
+                "ความก้าวหน้า"], rows, [4.8, 3.3, 3.3, 2.1, 2.5], "lrrrl")
     if len(projects) > len(shown):
         para(doc, f"แสดง {len(shown)} โครงการที่ได้รับจัดสรรมากที่สุด และอีก "
                   f"{len(projects) - len(shown)} โครงการ ดูในแฟ้มสรุปผล (Excel) / the "
