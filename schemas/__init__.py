@@ -13,6 +13,7 @@ from .indicator_results import IndicatorResults
 from .plan_agencies import PlanAgencies
 from .plan_disbursement import PlanDisbursementTargets
 from .plan_indicators import PlanIndicators
+from .plan_projects import PlanProjects
 from .plan_settings import PlanSettings
 from .plan_strategies import PlanStrategies
 
@@ -48,11 +49,15 @@ PLAN_DISBURSEMENT = SheetSpec("disbursement", "เป้าเบิกจ่า
                               PlanDisbursementTargets, "table", header_row=3,
                               title_th="เป้าหมายการเบิกจ่ายสะสมรายไตรมาส",
                               title_en="Cumulative disbursement targets by quarter")
-PLAN_SHEETS = [PLAN_SETTINGS, PLAN_AGENCIES, PLAN_STRATEGIES, PLAN_INDICATORS, PLAN_DISBURSEMENT]
+PLAN_PROJECTS = SheetSpec("projects", "โครงการ (Projects)", PlanProjects, "table",
+                          header_row=3, title_th="ทะเบียนโครงการตามแผน",
+                          title_en="Project register", optional=True)
+PLAN_SHEETS = [PLAN_SETTINGS, PLAN_AGENCIES, PLAN_STRATEGIES, PLAN_INDICATORS, PLAN_DISBURSEMENT,
+               PLAN_PROJECTS]
 
 __all__ = [
     "BUDGET", "BUDGET_TEMPLATE_ROWS", "COVER", "Choice", "ColumnSpec", "FIXED_CHOICES",
     "INDICATORS", "LISTS_SHEET", "MIN_SCHEMA_VERSION", "PLAN_AGENCIES", "PLAN_DISBURSEMENT",
-    "PLAN_INDICATORS", "PLAN_SETTINGS", "PLAN_SHEETS", "PLAN_STRATEGIES", "SCHEMA_VERSION",
+    "PLAN_INDICATORS", "PLAN_PROJECTS", "PLAN_SETTINGS", "PLAN_SHEETS", "PLAN_STRATEGIES", "SCHEMA_VERSION",
     "STAMP_SHEET", "SUBMISSION_SHEETS", "SheetSpec", "columns_of",
 ]
