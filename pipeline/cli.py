@@ -132,11 +132,16 @@ def template(fiscal_year: int, quarter: int, agency_codes: tuple[str, ...], all_
     ws = open_workspace(workspace_dir) if in_workspace else None
     links = public_links(ws, plan_obj) if ws else {}
     key = issue_key(ws.state) if ws and ws.state.is_dir() else None  # stamps keyed
+    carried = {}
+    if ws and ws.ledger_path.is_file():  # the amounts of each agency's last accepted report
+        from .consolidate import carried_lines
+
+        carried = carried_lines(ws.ledger_path, fiscal_year, quarter)
     paths: list[Path] = []
     with progress(len(codes), "เขียนแบบรายงาน (writing templates)") as bar:
         for start in range(0, len(codes), 8):
             chunk = codes[start:start + 8]
-            paths += write_templates(plan_obj, quarter, chunk, out_dir, links, key)
+            paths += write_templates(plan_obj, quarter, chunk, out_dir, links, key, carried)
             bar.update(len(chunk))
     click.echo(f"เขียนแบบรายงาน {len(paths)} ไฟล์ / wrote {len(paths)} templates to {out_dir}")
 

@@ -93,6 +93,36 @@ def current_submissions(conn: sqlite3.Connection, fy: int, q: int) -> pd.DataFra
     return df.drop_duplicates("agency_code", keep="first").reset_index(drop=True)
 
 
+def carried_lines(ledger: Any, fy: int, quarter: int) -> dict[str, list[dict[str, Any]]]:
+    """Agency code -> the budget lines (ledger keys, satang) of its last accepted report of
+    the fiscal year before ``quarter``: what its next template carries forward."""
+    conn, owned = connect(ledger)
+    try:
+        rows = conn.execute("""
+            SELECT s.agency_code, s.quarter, s.received_at, s.id, b.project_code,
+                   b.project_name, b.strategy_no, b.budget_source, b.expenditure_category,
+                   b.allocated, b.committed, b.disbursed, b.progress_status, b.remarks,
+                   b.output_achieved
+            FROM submissions s JOIN budget_lines b ON b.submission_id = s.id
+            WHERE s.status = 'accepted' AND s.fiscal_year = ? AND s.quarter < ?
+                  AND s.agency_code IS NOT NULL
+            ORDER BY s.agency_code, s.quarter DESC, s.received_at DESC, s.id DESC, b.row
+        """, (fy, quarter)).fetchall()
+    finally:
+        if owned:
+            conn.close()
+    names = ("project_code", "project_name", "strategy_no", "budget_source",
+             "expenditure_category", "allocated", "committed", "disbursed", "progress_status",
+             "remarks", "output_achieved")
+    chosen: dict[str, int] = {}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for agency, _q, _at, sid, *values in rows:
+        if chosen.setdefault(agency, sid) != sid:
+            continue  # an older report of the same agency
+        out.setdefault(agency, []).append(dict(zip(names, values, strict=True)))
+    return out
+
+
 def period_submissions(conn: sqlite3.Connection, fy: int, q: int) -> pd.DataFrame:
     """Every submission recorded for the period (all statuses), oldest first."""
     return _query(conn, """

@@ -280,7 +280,8 @@ def fill(plan: Plan, report: Report, quarter: int | None = None,
     ``key``: the workspace key its stamp is issued with (None: the plain checksum)."""
     q = quarter or report.quarter
     wb = build_template(plan, report.agency.code, q, key=key)
-    cover, budget, inds = (wb[s.name] for s in schemas.SUBMISSION_SHEETS)
+    cover, budget, inds = (wb[s.name] for s in (schemas.COVER, schemas.BUDGET,
+                                                 schemas.INDICATORS))
     cover_rows = {}
     for r in range(1, cover.max_row + 1):
         for c in schemas.COVER.columns:
