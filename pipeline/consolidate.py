@@ -807,18 +807,7 @@ def _with_agency(lines: pd.DataFrame, subs: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---- projects, narrative, coverage ----------------------------------------------------------
-PROJECT_COLUMNS = ["strategy_no", "project_code", "project", "agency_code", "agency_name",
-                   "affiliation", "district", "in_plan", "planned", "allocated", "committed",
-                   "disbursed", "rate", "progress", "output_target", "output_achieved",
-                   "remarks"]
-NARRATIVE_COLUMNS = ["kind", "strategy_no", "project_code", "agency_code", "agency_name",
-                     "affiliation", "district", "text"]
-COUNT_KEYS = ("total", "done", "in_progress", "not_started", "no_data")
 NO_DATA = "no_data"
-
-
-def _empty(columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
 
 def passed_on_lines(lines: pd.DataFrame, plan: Plan) -> pd.Series:
@@ -895,7 +884,7 @@ def project_frame(plan: Plan, lines: pd.DataFrame, counted: set[str]) -> pd.Data
                      "project": name, **attrs(agency), "in_plan": False, "planned": pd.NA,
                      "output_target": "", **money(recs)})
     if not rows:
-        return _empty(PROJECT_COLUMNS)
+        return empty_projects()
     df = pd.DataFrame(rows)
     for m in ("planned", *MEASURES):
         df[m] = df[m].astype("Int64")
@@ -906,7 +895,7 @@ def project_frame(plan: Plan, lines: pd.DataFrame, counted: set[str]) -> pd.Data
         "float64")
     df = df.sort_values(["strategy_no", "in_plan", "project_code", "agency_code", "project"],
                         ascending=[True, False, True, True, True], kind="stable")
-    return df[PROJECT_COLUMNS].reset_index(drop=True)
+    return df[list(PROJECT_COLUMNS)].reset_index(drop=True)
 
 
 def project_counts(projects: pd.DataFrame) -> dict[str, int]:
@@ -914,7 +903,7 @@ def project_counts(projects: pd.DataFrame) -> dict[str, int]:
     projects count in the total only)."""
     progress = projects["progress"].tolist() if len(projects) else []
     out = {"total": len(progress)}
-    for k in COUNT_KEYS[1:]:
+    for k in PROJECT_COUNT_KEYS[1:]:
         out[k] = progress.count(k)
     return out
 
@@ -925,7 +914,7 @@ def narrative_frame(conn: sqlite3.Connection, current: pd.DataFrame,
     order. Text was validated plain and bounded; whitespace is tidied here."""
     ids = [int(i) for i in current["id"]] if len(current) else []
     if not ids:
-        return _empty(NARRATIVE_COLUMNS)
+        return empty_narratives()
     agency_of = dict(zip(current["id"].astype("int64"), current["agency_code"], strict=True))
     marks = ",".join("?" * len(ids))
     rows = conn.execute(f"SELECT submission_id, row, kind, strategy_no, project_code, text "
@@ -940,8 +929,8 @@ def narrative_frame(conn: sqlite3.Connection, current: pd.DataFrame,
                     "affiliation": a.affiliation if a else "",
                     "district": a.district if a else "", "text": " ".join(str(text).split())})
     if not out:
-        return _empty(NARRATIVE_COLUMNS)
-    df = pd.DataFrame(out, columns=NARRATIVE_COLUMNS)
+        return empty_narratives()
+    df = pd.DataFrame(out, columns=list(NARRATIVE_COLUMNS))
     df["strategy_no"] = df["strategy_no"].astype("Int64")
     return df.sort_values(["agency_code"], kind="stable").reset_index(drop=True)
 
@@ -1003,7 +992,48 @@ def duplicate_arrivals(conn: sqlite3.Connection, fy: int, q: int) -> int:
     return int(row[0] or 0)
 
 
+# ---- the figures of projects, narratives and coverage (issue #14 fills them; see
+# docs/architecture.md): empty frames with the agreed columns until a computation fills them
+PROJECT_COLUMNS: dict[str, str] = {
+    "strategy_no": "int64", "project_code": "object", "project": "object",
+    "agency_code": "object", "agency_name": "object", "affiliation": "object",
+    "district": "object", "in_plan": "bool", "planned": "Int64", "allocated": "Int64",
+    "committed": "Int64", "disbursed": "Int64", "rate": "float64", "progress": "object",
+    "output_target": "object", "output_achieved": "object", "remarks": "object",
+}
+PROJECT_COUNT_KEYS = ("total", "done", "in_progress", "not_started", "no_data")
+NARRATIVE_COLUMNS: dict[str, str] = {
+    "kind": "object", "strategy_no": "Int64", "project_code": "object",
+    "agency_code": "object", "agency_name": "object", "affiliation": "object",
+    "district": "object", "text": "object",
+}
+NARRATIVE_KINDS = ("obstacle", "suggestion", "highlight")
+
+
+def empty_frame(columns: dict[str, str]) -> pd.DataFrame:
+    """No rows, the agreed columns and dtypes."""
+    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in columns.items()})
+
+
+def empty_projects() -> pd.DataFrame:
+    return empty_frame(PROJECT_COLUMNS)
+
+
+def empty_narratives() -> pd.DataFrame:
+    return empty_frame(NARRATIVE_COLUMNS)
+
+
+def empty_project_counts() -> dict[str, int]:
+    return dict.fromkeys(PROJECT_COUNT_KEYS, 0)
+
+
+def empty_coverage() -> dict[str, Any]:
+    return {"agencies_counted": 0, "agencies_expected": 0, "planned_covered": 0,
+            "planned_total": 0, "revisions": [], "passed_on": 0}
+
+
 # ---- the quarter -----------------------------------------------------------------------------
+
 @dataclass
 class QuarterFigures:
     """Everything the quarter's roll-up shows, computed once from the ledger."""
@@ -1028,11 +1058,11 @@ class QuarterFigures:
     problems: pd.DataFrame
     as_of: datetime | None
     status_counts: dict[str, int] = field(default_factory=dict)
-    # projects, progress, the narrative and what the figures cover (CONTRACT-14-15.md)
-    projects: pd.DataFrame = field(default_factory=lambda: _empty(PROJECT_COLUMNS))
-    project_counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
-    narratives: pd.DataFrame = field(default_factory=lambda: _empty(NARRATIVE_COLUMNS))
-    coverage: dict[str, Any] = field(default_factory=dict)
+    # projects, narratives, coverage, previous year: see PROJECT_COLUMNS / NARRATIVE_COLUMNS
+    projects: pd.DataFrame = field(default_factory=empty_projects)
+    project_counts: dict[str, int] = field(default_factory=empty_project_counts)
+    narratives: pd.DataFrame = field(default_factory=empty_narratives)
+    coverage: dict[str, Any] = field(default_factory=empty_coverage)
     previous_year: dict[str, Any] | None = None
 
     @property

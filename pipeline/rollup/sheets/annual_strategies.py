@@ -1,0 +1,81 @@
+"""The year-end report's budget by strategy, Q1-Q4 side by side, with its chart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...consolidate import (
+    QuarterFigures,
+    blank,
+    total_row,
+)
+from ...plan import Plan
+from ..layout import (
+    ANNUAL_SHEETS,
+    FONT,
+    HEADER_HEIGHT,
+    HEADER_ROW,
+    Formats,
+    _fmt,
+    _page,
+    _put,
+    _titles,
+    _traffic,
+)
+
+
+def _annual_strategies(wb: Any, sh: Any, fm: Formats, plan: Plan, figs: list[QuarterFigures],
+                       sub: str) -> None:
+    _titles(sh, fm, "งบประมาณรายยุทธศาสตร์ ไตรมาส 1-4 (Budget by strategy, Q1-Q4)", sub)
+    per_q = [("allocated", "จัดสรร", "Allocated", "money", 15),
+             ("disbursed", "เบิกจ่าย", "Disbursed", "money", 15),
+             ("disbursement_rate", "อัตราเบิกจ่าย", "Rate", "rate", 10),
+             ("target", "เป้าหมาย", "Target", "rate", 10)]
+    sh.set_column(0, 0, 44)
+    sh.set_row(HEADER_ROW - 1, 24)
+    sh.set_row(HEADER_ROW, HEADER_HEIGHT)
+    sh.write_string(HEADER_ROW, 0, "ยุทธศาสตร์\nStrategy", fm.header)
+    sh.write_string(HEADER_ROW - 1, 0, "", fm.header)
+    for qi, fig in enumerate(figs):
+        c0 = 1 + qi * len(per_q)
+        sh.merge_range(HEADER_ROW - 1, c0, HEADER_ROW - 1, c0 + len(per_q) - 1,
+                       f"ไตรมาส {fig.quarter} (Q{fig.quarter}, {3 * fig.quarter} เดือน/months)",
+                       fm.header)
+        for j, (_, th, en, _, width) in enumerate(per_q):
+            sh.write_string(HEADER_ROW, c0 + j, f"{th}\n{en}", fm.header)
+            sh.set_column(c0 + j, c0 + j, width)
+    tables = [f.budget["strategy"].set_index("key") for f in figs]
+    keys = list(tables[0].index)
+    r = HEADER_ROW + 1
+    for k in [*keys, None]:
+        is_total = k is None
+        sh.write_string(r, 0, "รวม (Total)" if is_total else str(tables[0].loc[k, "label"]),
+                        fm.total_text if is_total else fm.wrap)
+        for qi, (fig, t) in enumerate(zip(figs, tables, strict=True)):
+            rec = total_row(fig.budget["strategy"], fig.targets) if is_total else t.loc[k]
+            empty = not len(fig.current)  # no report yet: blank, not zero
+            for j, (key, _, _, kind, _) in enumerate(per_q):
+                v = rec[key]
+                v = None if blank(v) or (empty and kind == "money") else v
+                if kind == "money" and v is not None:
+                    v = int(v) / 100
+                _put(sh, r, 1 + qi * len(per_q) + j, v, _fmt(fm, kind, is_total))
+        r += 1
+    for qi in range(len(figs)):
+        c = 1 + qi * len(per_q) + 2
+        _traffic(sh, fm, HEADER_ROW + 1, r - 1, c, c + 1)
+    _page(sh, HEADER_ROW, 1 + 4 * len(per_q), 1)
+    # a chart: disbursement rate per quarter, one series per quarter
+    chart = wb.add_chart({"type": "column"})
+    name = ANNUAL_SHEETS["strategies"]
+    for qi, fig in enumerate(figs):
+        c = 1 + qi * len(per_q) + 2
+        chart.add_series({"name": f"Q{fig.quarter}", "categories": [name, HEADER_ROW + 1, 0,
+                                                                    r - 2, 0],
+                          "values": [name, HEADER_ROW + 1, c, r - 2, c]})
+    chart.set_title({"name": "อัตราเบิกจ่ายสะสมรายยุทธศาสตร์ (Cumulative disbursement rate)",
+                     "name_font": {"name": FONT, "size": 14}})
+    chart.set_y_axis({"num_format": "0%", "min": 0})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 900, "height": 400})
+    sh.insert_chart(r + 2, 0, chart)
