@@ -231,3 +231,62 @@ def test_disbursed_falling_is_still_flagged(tmp_path: Path) -> None:
                       " ORDER BY value").fetchall()
     assert rows == [("30,000.00",), ("30,000.00",)]  # the project's and the agency's total
     assert SCHOOL2 not in {r[0] for r in db.execute("SELECT agency_code FROM submissions")}
+
+
+def test_rollup_sheets_show_projects_narrative_and_coverage(workspace) -> None:
+    """What the office reads in the Q2 roll-up: the Projects sheet by strategy with the
+    headline counts and "no data", the Narrative sheet with each entry's agency, the
+    Summary's coverage lines, the Agencies sheet blank (not 0.00) for the college."""
+    from pipeline.rollup import rollup_path
+    from pipeline.rollup.layout import SHEETS
+
+    ws, files = workspace
+    plan = make_project_plan()
+    wb = openpyxl.load_workbook(rollup_path(ws, 2568, 2))
+    sh = wb[SHEETS["projects"]]
+    assert sh["A3"].value.startswith("โครงการทั้งหมด 6 · แล้วเสร็จ 3 · ระหว่างดำเนินการ 2 · "
+                                     "ยังไม่ดำเนินการ 0 · ไม่มีข้อมูล 1")
+    header = [c.value.split("\n")[1] for c in sh[4] if c.value]
+    rows = [[c.value for c in r] for r in sh.iter_rows(min_row=5)]
+    groups = [r[0] for r in rows if r[0] and str(r[0]).startswith("ยุทธศาสตร์ที่")]
+    assert groups == [f"ยุทธศาสตร์ที่ {plan.strategies[n].label} (strategy {n})"
+                      for n in (2, 3, 6)]
+    by = {(r[0], r[1]): dict(zip(header, r, strict=False)) for r in rows if r[1]}
+    p01 = by[("P-01", plan.projects["P-01"].name_th)]
+    assert (p01["Planned (baht)"], p01["Allocated (baht)"], p01["Committed (baht)"],
+            p01["Disbursed (baht)"], p01["Rate"]) == (50_000, 50_000, 2_500.25, 47_000, 0.94)
+    assert p01["Output target"] == "นักเรียน ป.1-3 จำนวน 120 คน"
+    assert p01["Output achieved"] == "นักเรียนอ่านออก 118 คน"
+    v01 = by[("V-01", plan.projects["V-01"].name_th)]
+    assert v01["Allocated (baht)"] is None and v01["Disbursed (baht)"] is None
+    assert v01["Progress"].startswith("ไม่มีข้อมูล")
+    x01 = by[(None, "กิจกรรมวันเด็ก")]
+    assert x01["Planned / unplanned"] == "นอกแผน (unplanned)"
+    coverage = [r[0] for r in rows if r[0] and str(r[0]).startswith("ตัวเลขนับจาก")]
+    assert coverage and "2 จาก 5 หน่วยงาน" in coverage[0] and "500,000.00" in coverage[0]
+
+    narr = wb[SHEETS["narrative"]]
+    nrows = [[c.value for c in r] for r in narr.iter_rows(min_row=5)]
+    entries = [r for r in nrows if r[4]]
+    assert {(r[1], r[4]) for r in entries} == {
+        (plan.agencies[SCHOOL].name_th, "ผู้รับจ้างส่งของช้า"),
+        (plan.agencies[SCHOOL].name_th, "นักเรียนชนะการแข่งขันอ่านเขียน ระดับเขต"),
+        (plan.agencies[SCHOOL].name_th, "ควรโอนงบ เร็วขึ้น")}
+    # grouped: the project-tied obstacle sits under P-02's strategy 3, the suggestion apart
+    order = [r[0] for r in nrows if r[0] and (str(r[0]).startswith("ยุทธศาสตร์ที่")
+                                              or str(r[0]).startswith("ไม่ระบุ"))]
+    assert order == [f"ยุทธศาสตร์ที่ {plan.strategies[2].label} (strategy 2)",
+                     f"ยุทธศาสตร์ที่ {plan.strategies[3].label} (strategy 3)",
+                     "ไม่ระบุยุทธศาสตร์ (not tied to a strategy)"]
+
+    summary = wb[SHEETS["summary"]]
+    head = {str(r[0].value).split(" / ")[-1]: (r[1].value, r[3].value)
+            for r in summary.iter_rows(min_row=5, max_row=40) if r[0].value}
+    assert head["Agencies counted in the figures"] == (2, "จาก 5 หน่วยงาน (of 5)")
+    assert head["Passed on, not counted twice (baht)"][0] == 500_000
+    covered = sum(x.planned for x in plan.projects.values() if x.agency_code in (SCHOOL, AREA))
+    assert head["Planned budget covered (baht)"][0] == covered / 100
+
+    agencies = wb[SHEETS["agencies"]]
+    college = next(r for r in agencies.iter_rows(min_row=5) if r[0].value == COLLEGE)
+    assert college[7].value is None and "ถูกส่งคืน" in college[5].value
