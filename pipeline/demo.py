@@ -18,7 +18,6 @@ import dataclasses
 import hashlib
 import json
 import mailbox
-import math
 import multiprocessing
 import os
 import random
@@ -37,9 +36,16 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 
 import schemas
-from schemas.choices import BUDGET_SOURCES, EXPENDITURE_CATEGORIES, PROGRESS_STATUSES, YES_NO
+from schemas.choices import (
+    BUDGET_SOURCES,
+    EXPENDITURE_CATEGORIES,
+    NARRATIVE_KINDS,
+    PROGRESS_STATUSES,
+    YES_NO,
+)
 
 from . import calendar as fcal
 from . import demo_data as dd
@@ -73,16 +79,7 @@ _STATUS = {c.key: c.th for c in PROGRESS_STATUSES}
 
 
 # ---- figures an agency reports ---------------------------------------------------------
-@dataclass
-class Project:
-    code: str
-    name: str
-    strategy_no: int
-    source: str  # budget source key
-    category: str  # expenditure category key
-    allocated: int  # satang
-    committed: dict[int, int] = field(default_factory=dict)  # quarter -> satang
-    disbursed: dict[int, int] = field(default_factory=dict)  # quarter -> satang (cumulative)
+Project = dd.DemoProject
 
 
 @dataclass
@@ -101,38 +98,6 @@ class Report:
 def _baht(satang: int) -> float | int:
     """A cell value in baht: a whole number when there are no satang (as a clerk types)."""
     return satang // 100 if satang % 100 == 0 else round(satang / 100, 2)
-
-
-def _money_range(agency: Agency) -> tuple[int, int]:
-    if agency.agency_type in ("school", "municipal_school", "bpp_school", "nfe_centre"):
-        return 20_000, 2_500_000
-    if agency.agency_type == "private_school":
-        return 20_000, 900_000
-    return 50_000, 5_000_000
-
-
-def _projects(rng: random.Random, plan: Plan, agency: Agency) -> list[Project]:
-    lo, hi = _money_range(agency)
-    n = rng.randint(2, 8)
-    used: set[str] = set()
-    out = []
-    for k in range(1, n + 1):
-        s = rng.randint(1, len(plan.strategies))
-        name = rng.choice(dd.PROJECTS[s])
-        while name in used:
-            s = rng.randint(1, len(plan.strategies))
-            name = rng.choice(dd.PROJECTS[s])
-        used.add(name)
-        # log-uniform: most projects are small, a few are large
-        baht = math.exp(rng.uniform(math.log(lo), math.log(hi * 0.6 if k > 1 else hi)))
-        allocated = int(round(baht, -2)) * 100
-        invest = "ครุภัณฑ์" in name or "อาคาร" in name
-        category = "investment" if invest else rng.choice(
-            ["operating"] * 6 + ["subsidy"] * 2 + ["other", "personnel"])
-        source = rng.choice(["basic", "basic", "strategic", "strategic", "other"])
-        out.append(Project(f"{plan.fiscal_year % 100}-{s}-{k:02d}", name, s, source, category,
-                           allocated))
-    return out
 
 
 def _spread(rng: random.Random, projects: list[Project], base: dict[int, int], goal: float,
@@ -209,7 +174,7 @@ def make_reports(plan: Plan) -> dict[tuple[str, int], Report]:
     expected = expected_agencies(plan)
     for agency in plan.agencies.values():
         rng = random.Random(f"{dd.SEED}-{agency.code}")
-        projects = _projects(rng, plan, agency)
+        projects = dd.make_projects(rng, plan, agency)
         reporter = _reporter(rng, agency)
         base: dict[int, int] = {}
         for q in (1, 2):
@@ -231,7 +196,7 @@ def make_previous_reports(plan: Plan) -> dict[tuple[str, int], Report]:
     expected = expected_agencies(plan)
     for agency in plan.agencies.values():
         rng = random.Random(f"{dd.SEED}-{agency.code}-{plan.fiscal_year}")
-        projects = _projects(rng, plan, agency)
+        projects = dd.make_projects(rng, plan, agency)
         reporter = _reporter(rng, agency)
         _spread(rng, projects, {}, 100 - rng.uniform(0, 9), 4)
         for p in projects:
@@ -274,12 +239,61 @@ def _table_columns(ws: Any, spec: schemas.SheetSpec) -> dict[str, str]:
     return out
 
 
+def _allocated(plan: Plan, p: Project, quarter: int) -> int:
+    """The project's allocation in ``quarter``: the plan's revision once it takes effect."""
+    reg = plan.projects.get(p.code)
+    return reg.revised_allocation if reg is not None and reg.revised_in(quarter) and \
+        reg.revised_allocation is not None else p.allocated
+
+
+def _carried(plan: Plan, report: Report, quarter: int) -> list[dict[str, Any]] | None:
+    """What the agency's template for ``quarter`` carries from its previous quarter's
+    report (the demo's Q2 templates open with the Q1 amounts)."""
+    if quarter < 2 or report.fiscal_year != plan.fiscal_year:
+        return None
+    prev = quarter - 1
+    return [{"project_code": p.code, "project_name": p.name, "strategy_no": p.strategy_no,
+             "budget_source": p.source, "expenditure_category": p.category,
+             "allocated": _allocated(plan, p, prev), "committed": p.committed.get(prev, 0),
+             "disbursed": p.disbursed.get(prev, 0),
+             "progress_status": _status(p, prev, _allocated(plan, p, prev))}
+            for p in report.projects if prev in p.disbursed]
+
+
+def _status(p: Project, quarter: int, allocated: int) -> str:
+    disb = p.disbursed[quarter]
+    return "not_started" if disb == 0 else "done" if disb == allocated else "in_progress"
+
+
+def _narrative(plan: Plan, report: Report, quarter: int) -> list[tuple[str, str | None,
+                                                                       str | None, str]]:
+    """What a clerk writes on the narrative sheet: often nothing, sometimes a line or two,
+    now and then tied to a project or a strategy."""
+    rng = random.Random(f"{dd.SEED}-{report.agency.code}-{quarter}-narrative")
+    if rng.random() < 0.45:
+        return []
+    kinds = {c.key: c.th for c in NARRATIVE_KINDS}
+    out = []
+    for _ in range(rng.choice([1, 1, 1, 2, 3])):
+        kind = rng.choice(["obstacle", "obstacle", "suggestion", "highlight"])
+        text = rng.choice({"obstacle": dd.OBSTACLES, "suggestion": dd.SUGGESTIONS,
+                           "highlight": dd.HIGHLIGHTS}[kind])
+        tie = rng.random()
+        project = (rng.choice(report.projects).code if tie < 0.3 and report.projects else None)
+        strategy = (plan.strategies[rng.choice(sorted(plan.strategies))].label
+                    if 0.3 <= tie < 0.5 else None)
+        out.append((kinds[kind], strategy, project, text))
+    return out
+
+
 def fill(plan: Plan, report: Report, quarter: int | None = None,
          key: bytes | None = None) -> Filled:
-    """The agency's template for the quarter, filled like a clerk would (unlocked cells only);
-    ``key``: the workspace key its stamp is issued with (None: the plain checksum)."""
+    """The agency's template for the quarter (carrying the previous quarter's amounts),
+    filled like a clerk would (unlocked cells only); ``key``: the workspace key its stamp
+    is issued with (None: the plain checksum)."""
     q = quarter or report.quarter
-    wb = build_template(plan, report.agency.code, q, key=key)
+    wb = build_template(plan, report.agency.code, q, key=key,
+                        carried=_carried(plan, report, q))
     cover, budget, inds = (wb[s.name] for s in (schemas.COVER, schemas.BUDGET,
                                                  schemas.INDICATORS))
     cover_rows = {}
@@ -302,13 +316,13 @@ def fill(plan: Plan, report: Report, quarter: int | None = None,
         r = schemas.BUDGET.header_row + 1 + i
         rows[p.code] = r
         disb, comm = p.disbursed[report.quarter], p.committed[report.quarter]
-        status = ("not_started" if disb == 0 else "done" if disb == p.allocated
-                  else "in_progress")
+        allocated = _allocated(plan, p, report.quarter)
+        status = _status(p, report.quarter, allocated)
         values = {
             "project_code": p.code, "project_name": p.name,
             "strategy": plan.strategies[p.strategy_no].label,
             "budget_source": _SOURCE[p.source], "expenditure_category": _CATEGORY[p.category],
-            "allocated": _baht(p.allocated), "committed": _baht(comm) if comm else None,
+            "allocated": _baht(allocated), "committed": _baht(comm) if comm else None,
             "disbursed": _baht(disb), "progress_status": _STATUS[status],
         }
         for f, v in values.items():
@@ -331,6 +345,13 @@ def fill(plan: Plan, report: Report, quarter: int | None = None,
             ev = rng.choice(dd.EVIDENCE)
             if ev:
                 inds[f"{ic['evidence']}{r}"] = ev
+    if report.fiscal_year == plan.fiscal_year:
+        narr = wb[schemas.NARRATIVE.name]
+        for r, entry in enumerate(_narrative(plan, report, q),
+                                  start=schemas.NARRATIVE.header_row + 1):
+            for c, v in enumerate(entry, start=1):
+                if v is not None:
+                    set_text(narr, f"{get_column_letter(c)}{r}", v)
     return Filled(wb, rows, cols, cover_rows, ind_rows)
 
 
