@@ -102,7 +102,8 @@ def plan_check(plan_file: Path, as_json: bool) -> None:
 @workspace_option
 def template(fiscal_year: int, quarter: int, agency_codes: tuple[str, ...], all_agencies: bool,
              out_dir: Path, plan_file: Path | None, workspace_dir: Path) -> None:
-    """Write one pre-filled report template per agency."""
+    """Write one pre-filled report template per agency: its plan projects carrying the
+    amounts of its last accepted report of the year, its indicators, a narrative sheet."""
     from .plan_load import PlanError, load_plan
     from .templates import issue_key, write_templates
     from .web.links import public_links
@@ -352,7 +353,7 @@ def demo(workspace_dir: Path, no_run: bool) -> None:
     ws = init_workspace(workspace_dir, settings=False)  # the demo writes its own settings
     stage("กำลังสร้างจังหวัดสาธิต: แผน แบบรายงาน และอีเมลราว 300 ฉบับ (ประมาณครึ่งนาที) ... / "
           "building the demo province: plan, reports and ~300 mails (about half a minute) ...")
-    manifest = build_demo(ws)
+    manifest = build_demo(ws, progress)
     click.echo(f"สร้างข้อมูลสาธิตแล้ว / demo workspace built: {ws.root} "
                f"({manifest['counts']['files']} files, manifest: demo-manifest.json)")
     if not no_run:

@@ -22,8 +22,10 @@ import multiprocessing
 import os
 import random
 import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email import encoders
@@ -694,9 +696,12 @@ def _job(args: Job) -> list[Delivery]:
     return _files_for(*args)
 
 
-def _run_jobs(args: list[Job]) -> list[list[Delivery]]:
+def _run_jobs(args: list[Job], tick: Callable[[int], Any] | None = None
+              ) -> list[list[Delivery]]:
     """Fill the workbooks on every CPU (each file depends only on its own inputs, so the
-    result is the same as one by one); EDUROLLUP_DEMO_WORKERS=1 forces one process."""
+    result is the same as one by one); EDUROLLUP_DEMO_WORKERS=1 forces one process.
+    ``tick(1)`` after each agency's quarter is done (a progress bar's update)."""
+    tick = tick or (lambda _n: None)
     workers = int(os.environ.get("EDUROLLUP_DEMO_WORKERS") or min(os.cpu_count() or 1, 8))
     if workers > 1:
         try:
@@ -705,15 +710,24 @@ def _run_jobs(args: list[Job]) -> list[list[Delivery]]:
                 and threading.active_count() == 1
             ctx = multiprocessing.get_context("fork" if fork else "spawn")
             with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-                return list(pool.map(_job, args, chunksize=8))
+                out = []
+                for ds in pool.map(_job, args, chunksize=8):  # in order, as they finish
+                    out.append(ds)
+                    tick(1)
+                return out
         except (OSError, BrokenProcessPool):
             pass  # no processes here (sandbox, limits): do it in this one
-    return [_job(a) for a in args]
+    out = []
+    for a in args:
+        out.append(_job(a))
+        tick(1)
+    return out
 
 
 def _plan_deliveries(plan: Plan, reports: dict[tuple[str, int], Report],
                      previous: Plan, previous_reports: dict[tuple[str, int], Report],
-                     key: bytes | None = None) -> list[Delivery]:
+                     key: bytes | None = None,
+                     tick: Callable[[int], Any] | None = None) -> list[Delivery]:
     """Every file of the demo, clean and flawed, with what the product should conclude:
     last year's 12-month reports (FY 2567 Q4), then this year's Q1 and Q2."""
     rng = random.Random(dd.SEED)
@@ -755,7 +769,7 @@ def _plan_deliveries(plan: Plan, reports: dict[tuple[str, int], Report],
             elif roll < 0.25:
                 source = "maildir"
         jobs.append((plan, rep, kind, source, key))
-    out = [d for ds in _run_jobs(jobs) for d in ds]
+    out = [d for ds in _run_jobs(jobs, tick) for d in ds]
     out.sort(key=lambda d: (d.received_at, d.report.agency.code, d.status))
     return out
 
@@ -765,13 +779,21 @@ def _plan_deliveries(plan: Plan, reports: dict[tuple[str, int], Report],
 _MEMO: dict[str, list[Delivery]] = {}
 
 
-def _deliveries(plan: Plan, previous: Plan, key: bytes | None = None) -> list[Delivery]:
+def _deliveries(plan: Plan, previous: Plan, key: bytes | None = None,
+                tick: Callable[[int], Any] | None = None) -> list[Delivery]:
     memo = plan.fingerprint + previous.fingerprint + (key or b"").hex()
     if memo not in _MEMO:
         _MEMO.clear()
         _MEMO[memo] = _plan_deliveries(plan, make_reports(plan), previous,
-                                       make_previous_reports(previous), key)
+                                       make_previous_reports(previous), key, tick)
+    elif tick is not None:
+        tick(3 * len(plan.agencies))  # made already in this process
     return _MEMO[memo]
+
+
+@contextmanager
+def _no_bar(_total: int, _label: str) -> Iterator[Any]:
+    yield type("Quiet", (), {"update": staticmethod(lambda _n: None)})()
 
 
 # The demo's workspace key is fixed and public, so that every build of the demo is
@@ -817,8 +839,12 @@ def _manifest(plans: dict[int, Plan], deliveries: list[Delivery]) -> dict[str, A
     }
 
 
-def build_demo(ws: Workspace) -> dict[str, Any]:
-    """Write the demo province into ``ws`` and return the manifest (also demo-manifest.json)."""
+def build_demo(ws: Workspace,
+               progress: Callable[[int, str], AbstractContextManager[Any]] | None = None
+               ) -> dict[str, Any]:
+    """Write the demo province into ``ws`` and return the manifest (also demo-manifest.json).
+    ``progress(total, label)``: a progress bar (``cliparams.progress``) updated as each
+    agency's quarter of files is made (three per agency: FY 2567 Q4, FY 2568 Q1 and Q2)."""
     ws.ensure()
     plan = dd.make_demo_plan()
     previous = dd.make_previous_plan()
@@ -828,7 +854,9 @@ def build_demo(ws: Workspace) -> dict[str, Any]:
     if not cfg.exists():
         write_text_atomic(cfg, CONFIG_TEXT)
         ws.config = Workspace.open(ws.root).config
-    deliveries = _deliveries(plan, previous, demo_key(ws))
+    with (progress or _no_bar)(3 * len(plan.agencies),
+                               "สร้างไฟล์รายงาน (making the reports)") as bar:
+        deliveries = _deliveries(plan, previous, demo_key(ws), bar.update)
     _write(ws, deliveries)
     manifest = _manifest({plan.fiscal_year: plan, previous.fiscal_year: previous}, deliveries)
     write_text_atomic(ws.root / MANIFEST_NAME,
