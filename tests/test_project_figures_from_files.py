@@ -290,3 +290,22 @@ def test_rollup_sheets_show_projects_narrative_and_coverage(workspace) -> None:
     agencies = wb[SHEETS["agencies"]]
     college = next(r for r in agencies.iter_rows(min_row=5) if r[0].value == COLLEGE)
     assert college[7].value is None and "ถูกส่งคืน" in college[5].value
+
+
+def test_annual_report_states_coverage_and_revision_per_quarter(workspace) -> None:
+    """The year-end report's budget-by-strategy sheet says, per quarter, how many agencies
+    its figures count, the planned baht they hold, the revision and the passed-on budget."""
+    from pipeline.rollup import annual_path
+    from pipeline.rollup.layout import ANNUAL_SHEETS
+
+    ws, _files = workspace
+    sh = openpyxl.load_workbook(annual_path(ws, 2568))[ANNUAL_SHEETS["strategies"]]
+    rows = {str(r[0].value): [c.value for c in r] for r in sh.iter_rows(min_row=5)
+            if r[0].value}
+    width = 4  # allocated, disbursed, rate, target per quarter
+    agencies = rows["หน่วยงานที่นับ (agencies counted)"]
+    assert [agencies[1 + i * width] for i in range(4)] == ["3 / 5", "2 / 5", None, None]
+    revised = rows["ปรับแผนกลางปี: ยอดเปลี่ยน (mid-year revisions, change)"]
+    assert [revised[1 + i * width] for i in range(2)] == [0, -30_000]
+    passed = rows["โอนจัดสรรให้หน่วยงานที่รายงานเอง ไม่นับซ้ำ (passed on, not counted twice)"]
+    assert [passed[1 + i * width] for i in range(2)] == [500_000, 500_000]

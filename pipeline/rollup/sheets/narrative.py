@@ -15,7 +15,7 @@ NONE_REPORTED = ("ไม่มีหน่วยงานรายงานป�
 COLS = [
     Col("สังกัด", "Affiliation", "_affiliation", "text", 16),
     Col("หน่วยงาน", "Agency", "agency_name", "wrap", 32),
-    Col("ประเภท", "Kind", "_kind", "text", 22),
+    Col("ประเภท", "Kind", "_kind", "wrap", 24),
     Col("โครงการ", "Project", "project_code", "text", 11),
     Col("รายละเอียด", "Details", "text", "wrap", 80),
 ]
