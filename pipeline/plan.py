@@ -184,6 +184,8 @@ class Plan:
 
         content = asdict(self)
         content.pop("path", None)
+        if not content.get("projects"):  # a plan without a register keeps its fingerprint
+            content.pop("projects", None)
         blob = json.dumps(content, sort_keys=True, default=default, ensure_ascii=False)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
