@@ -98,11 +98,16 @@ def carried_lines(ledger: Any, fy: int, quarter: int) -> dict[str, list[dict[str
     the fiscal year before ``quarter``: what its next template carries forward."""
     conn, owned = connect(ledger)
     try:
-        rows = conn.execute("""
+        # a ledger the run has not yet migrated (the program was just upgraded) has no
+        # output column: read it as empty rather than fail to write templates
+        has_output = any(r[1] == "output_achieved"
+                         for r in conn.execute("PRAGMA table_info(budget_lines)"))
+        output = "b.output_achieved" if has_output else "NULL"
+        rows = conn.execute(f"""
             SELECT s.agency_code, s.quarter, s.received_at, s.id, b.project_code,
                    b.project_name, b.strategy_no, b.budget_source, b.expenditure_category,
                    b.allocated, b.committed, b.disbursed, b.progress_status, b.remarks,
-                   b.output_achieved
+                   {output}
             FROM submissions s JOIN budget_lines b ON b.submission_id = s.id
             WHERE s.status = 'accepted' AND s.fiscal_year = ? AND s.quarter < ?
                   AND s.agency_code IS NOT NULL

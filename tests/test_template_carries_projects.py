@@ -147,3 +147,24 @@ def test_untouched_planned_rows_are_not_a_report_line(workspace: Workspace,
                                        str(workspace.plan_file(2568))])
     assert result.exit_code != 0
     assert f"{COLS['allocated']}{FIRST + 2}" in result.output
+
+
+def test_template_from_a_ledger_not_yet_migrated(workspace: Workspace, tmp_path: Path) -> None:
+    """Right after an upgrade, before the night's run migrates the ledger, `edurollup
+    template` still carries the amounts (the output column reads as empty)."""
+    q1 = _template(workspace, 1, tmp_path / "q1")
+    wb = openpyxl.load_workbook(q1)
+    b = wb[schemas.BUDGET.name]
+    b[f"{COLS['allocated']}{FIRST}"] = 50_000
+    b[f"{COLS['disbursed']}{FIRST}"] = 12_000
+    _sign(wb)
+    wb.save(workspace.inbox / q1.name)
+    assert run_cli(workspace).exit_code == 0
+    db = sqlite3.connect(workspace.ledger_path)
+    db.execute("ALTER TABLE budget_lines DROP COLUMN output_achieved")
+    db.commit()
+    db.close()
+    q2 = openpyxl.load_workbook(_template(workspace, 2, tmp_path / "q2"))[schemas.BUDGET.name]
+    row = _row(q2, FIRST)
+    assert (row["project_code"], row["allocated"], row["disbursed"], row["output_achieved"]) == (
+        "P-01", 50_000, 12_000, None)
