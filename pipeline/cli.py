@@ -102,7 +102,8 @@ def plan_check(plan_file: Path, as_json: bool) -> None:
 @workspace_option
 def template(fiscal_year: int, quarter: int, agency_codes: tuple[str, ...], all_agencies: bool,
              out_dir: Path, plan_file: Path | None, workspace_dir: Path) -> None:
-    """Write one pre-filled report template per agency."""
+    """Write one pre-filled report template per agency: its plan projects carrying the
+    amounts of its last accepted report of the year, its indicators, a narrative sheet."""
     from .plan_load import PlanError, load_plan
     from .templates import issue_key, write_templates
     from .web.links import public_links
@@ -132,11 +133,16 @@ def template(fiscal_year: int, quarter: int, agency_codes: tuple[str, ...], all_
     ws = open_workspace(workspace_dir) if in_workspace else None
     links = public_links(ws, plan_obj) if ws else {}
     key = issue_key(ws.state) if ws and ws.state.is_dir() else None  # stamps keyed
+    carried = {}
+    if ws and ws.ledger_path.is_file():  # the amounts of each agency's last accepted report
+        from .consolidate import carried_lines
+
+        carried = carried_lines(ws.ledger_path, fiscal_year, quarter)
     paths: list[Path] = []
     with progress(len(codes), "เขียนแบบรายงาน (writing templates)") as bar:
         for start in range(0, len(codes), 8):
             chunk = codes[start:start + 8]
-            paths += write_templates(plan_obj, quarter, chunk, out_dir, links, key)
+            paths += write_templates(plan_obj, quarter, chunk, out_dir, links, key, carried)
             bar.update(len(chunk))
     click.echo(f"เขียนแบบรายงาน {len(paths)} ไฟล์ / wrote {len(paths)} templates to {out_dir}")
 
@@ -368,7 +374,7 @@ def demo(workspace_dir: Path, no_run: bool) -> None:
     ws = init_workspace(workspace_dir, settings=False)  # the demo writes its own settings
     stage("กำลังสร้างจังหวัดสาธิต: แผน แบบรายงาน และอีเมลราว 300 ฉบับ (ประมาณครึ่งนาที) ... / "
           "building the demo province: plan, reports and ~300 mails (about half a minute) ...")
-    manifest = build_demo(ws)
+    manifest = build_demo(ws, progress)
     click.echo(f"สร้างข้อมูลสาธิตแล้ว / demo workspace built: {ws.root} "
                f"({manifest['counts']['files']} files, manifest: demo-manifest.json)")
     if not no_run:

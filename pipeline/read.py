@@ -522,7 +522,7 @@ class _Reader:
             found.add(spec.key)
             used.add(name)
         for spec in pending:
-            if spec.key not in found:
+            if spec.key not in found and not spec.optional:
                 self.wb.problems.append(catalog.problem(
                     "structure.missing-sheet", file=self.file, sheet=spec.name,
                     expected=spec.name))
@@ -634,6 +634,8 @@ class _Reader:
         return raw
 
     def missing_column(self, spec: SheetSpec, name: str, c: ColumnSpec, row: int | None) -> None:
+        if c.optional:
+            return  # a column added later: older files without it stay readable
         self.wb.problems.append(catalog.problem(
             "structure.missing-column", file=self.file, sheet=name,
             cell=f"{row}:{row}" if row else None, column=c.header,

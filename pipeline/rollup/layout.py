@@ -359,6 +359,8 @@ SHEETS = {
     "strategies": "ยุทธศาสตร์ (Strategies)",
     "breakdowns": "จำแนก (Breakdowns)",
     "agencies": "หน่วยงาน (Agencies)",
+    "projects": "โครงการ (Projects)",
+    "narrative": "ปัญหาและข้อเสนอแนะ (Narrative)",
     "indicators": "ตัวชี้วัด (Indicators)",
     "indicator_breakdowns": "ตัวชี้วัดจำแนก (By group)",
     "agency_results": "ผลรายหน่วยงาน (By agency)",

@@ -24,7 +24,9 @@ from .sheets.completeness import _completeness_sheet
 from .sheets.data import _data_sheet
 from .sheets.indicator_breakdowns import _indicator_breakdowns_sheet
 from .sheets.indicators import _indicators_sheet
+from .sheets.narrative import _narrative_sheet
 from .sheets.problems import _problems_sheet
+from .sheets.projects import _projects_sheet
 from .sheets.strategies import _strategies_sheet
 from .sheets.summary import _summary_sheet
 
@@ -62,6 +64,8 @@ def write_rollup_workbook(fig: QuarterFigures, target: Path,
         strat_rows = _strategies_sheet(sheets["strategies"], fm, fig, sub)
         _breakdowns_sheet(sheets["breakdowns"], fm, fig, sub)
         _agencies_sheet(sheets["agencies"], fm, fig, sub)
+        _projects_sheet(sheets["projects"], fm, fig, sub)
+        _narrative_sheet(sheets["narrative"], fm, fig, sub)
         _indicators_sheet(sheets["indicators"], fm, fig, sub)
         _indicator_breakdowns_sheet(sheets["indicator_breakdowns"], fm, fig, sub)
         _agency_results_sheet(sheets["agency_results"], fm, fig, sub, target)

@@ -1,4 +1,5 @@
-"""The quarter's budget by agency, with each agency's report state."""
+"""The quarter's budget by agency, with each agency's report state; an agency without an
+accepted report reads as no data (blank, the report column says why), not 0.00."""
 
 from __future__ import annotations
 
@@ -44,6 +45,11 @@ def _agencies_sheet(sh: Any, fm: Formats, fig: QuarterFigures, sub: str) -> None
         r["_district"] = a.district
         r["_state"] = states[state_of.get(a.code, "missing")]
         r["_received"] = received_cell(received_of.get(a.code))
+        if state_of.get(a.code, "missing") not in ("on_time", "late"):
+            # no accepted report: "no data" (blank, the report column says why), never 0.00
+            for k in list(r):
+                if not k.startswith("_") and k not in ("key", "label"):
+                    r[k] = None
     first = [
         Col("รหัสหน่วยงาน", "Agency code", "key", "text", 13),
         Col("หน่วยงาน", "Agency", "label", "wrap", 40),

@@ -26,6 +26,37 @@ from ..layout import (
 )
 
 
+def _coverage_rows(sh: Any, fm: Formats, figs: list[QuarterFigures], top: int,
+                   width: int) -> None:
+    """Under the table, per quarter: what its figures cover (agencies counted, the plan's
+    planned baht of those agencies), the revisions in effect and the budget passed on, so
+    a change of the allocation between quarters reads as coverage or revision."""
+    rows = [("หน่วยงานที่นับ (agencies counted)", "agencies", "text"),
+            ("งบตามแผนของหน่วยงานที่นับ (planned baht covered)", "planned_covered", "money"),
+            ("ปรับแผนกลางปี: ยอดเปลี่ยน (mid-year revisions, change)", "revised", "money"),
+            ("โอนจัดสรรให้หน่วยงานที่รายงานเอง ไม่นับซ้ำ (passed on, not counted twice)",
+             "passed_on", "money")]
+    sh.write_string(top, 0, "ตัวเลขครอบคลุม (what the figures cover)", fm.label)
+    for i, (label, key, kind) in enumerate(rows, start=1):
+        sh.write_string(top + i, 0, label, fm.wrap)
+        for qi, fig in enumerate(figs):
+            c = fig.coverage or {}
+            if not c or not len(fig.current):
+                value = None
+            elif key == "agencies":
+                value = f"{c['agencies_counted']} / {c['agencies_expected']}"
+            elif key == "revised":
+                value = sum(r["allocated_after"] - r["allocated_before"]
+                            for r in c["revisions"]) / 100
+            else:
+                value = c[key] / 100
+            _put(sh, top + i, 1 + qi * width, value, _fmt(fm, kind))
+    sh.write_string(top + len(rows) + 1, 0,
+                    "ยอดจัดสรรที่ต่างกันระหว่างไตรมาสมาจากจำนวนหน่วยงานที่นับและการปรับแผนกลางปี "
+                    "(a change of the allocation between quarters comes from coverage and "
+                    "revisions)", fm.note)
+
+
 def _annual_strategies(wb: Any, sh: Any, fm: Formats, plan: Plan, figs: list[QuarterFigures],
                        sub: str) -> None:
     _titles(sh, fm, "งบประมาณรายยุทธศาสตร์ ไตรมาส 1-4 (Budget by strategy, Q1-Q4)", sub)
@@ -67,6 +98,7 @@ def _annual_strategies(wb: Any, sh: Any, fm: Formats, plan: Plan, figs: list[Qua
     for qi in range(len(figs)):
         c = 1 + qi * len(per_q) + 2
         _traffic(sh, fm, HEADER_ROW + 1, r - 1, c, c + 1)
+    _coverage_rows(sh, fm, figs, r + 1, len(per_q))
     _page(sh, HEADER_ROW, 1 + 4 * len(per_q), 1)
     # a chart: disbursement rate per quarter, one series per quarter
     chart = wb.add_chart({"type": "column"})

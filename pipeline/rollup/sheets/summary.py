@@ -7,6 +7,7 @@ from typing import Any
 from ...consolidate import (
     STATE_LABELS,
     QuarterFigures,
+    baht_text,
 )
 from ..layout import (
     FONT,
@@ -55,6 +56,42 @@ def _indicator_headline(sh: Any, fm: Formats, fig: QuarterFigures, top: int) -> 
     return end
 
 
+def _previous_year_row(fig: QuarterFigures) -> list[tuple[str, Any, str, Any, Any]]:
+    """This year's disbursement rate beside the previous fiscal year's (the same quarter,
+    or its last quarter in the ledger)."""
+    py = fig.previous_year
+    if not py:
+        return []
+    label = (f"อัตราเบิกจ่ายปีงบประมาณ {py['fiscal_year']} ไตรมาส {py['quarter']} / "
+             f"Rate, FY {py['fiscal_year']} Q{py['quarter']}")
+    rate = py["rate"] if py["rate"] == py["rate"] else None
+    return [(label, rate, "rate", None,
+             "ปีก่อน (previous year)" + ("" if py["quarter"] == fig.quarter else
+                                         ", 12 เดือน (12 months)"))]
+
+
+def _coverage_rows(fig: QuarterFigures) -> list[tuple[str, Any, str, Any, Any]]:
+    """What the figures cover: agencies counted, planned budget covered, budget passed on."""
+    c = fig.coverage
+    if not c:
+        return []
+    rows: list[tuple[str, Any, str, Any, Any]] = [
+        ("หน่วยงานที่นับในตัวเลข / Agencies counted in the figures", c["agencies_counted"],
+         "int", None, f"จาก {c['agencies_expected']} หน่วยงาน (of {c['agencies_expected']})")]
+    if c.get("planned_total"):
+        total = c["planned_total"]
+        rows.append(("งบตามแผนของหน่วยงานที่นับ (บาท) / Planned budget covered (baht)",
+                     c["planned_covered"], "money", None,
+                     f"จาก {baht_text(total)} บาท (of {baht_text(total)})"))
+    if c.get("passed_on"):
+        rows.append(("โอนจัดสรรให้หน่วยงานที่รายงานเอง ไม่นับซ้ำ (บาท) / Passed on, not "
+                     "counted twice (baht)", c["passed_on"], "money", None, None))
+    if c.get("revisions"):
+        rows.append(("โครงการที่ปรับแผนกลางปี / Projects revised mid-year",
+                     len(c["revisions"]), "int", None, None))
+    return rows
+
+
 def _summary_sheet(wb: Any, sh: Any, fm: Formats, fig: QuarterFigures, sub: str,
                    strat_rows: tuple[int, int], comp_rows: tuple[int, int]) -> None:
     _titles(sh, fm, "สรุปผลการดำเนินงานและการใช้จ่ายงบประมาณ (Summary)", sub)
@@ -75,6 +112,7 @@ def _summary_sheet(wb: Any, sh: Any, fm: Formats, fig: QuarterFigures, sub: str,
         ("ใช้จ่าย ก่อหนี้+เบิกจ่าย (บาท) / Spent (baht)", t["spent"], "money", None, None),
         ("อัตราเบิกจ่ายสะสม / Disbursement rate", t["disbursement_rate"], "rate",
          t["target"], t["behind"]),
+        *_previous_year_row(fig),
         ("อัตราใช้จ่าย / Spent rate", t["spent_rate"], "rate", None, None),
         ("อัตราเบิกจ่าย รายจ่ายประจำ / Current spending rate", t["rate_current"], "rate",
          t["target_current"], t["behind_current"]),
@@ -89,6 +127,7 @@ def _summary_sheet(wb: Any, sh: Any, fm: Formats, fig: QuarterFigures, sub: str,
         ("ส่งล่าช้า / Late", ct["late"], "int", None, None),
         ("ถูกส่งคืน ยังไม่แก้ไข / Rejected, not yet fixed", ct["rejected"], "int", None, None),
         ("ยังไม่ส่ง / Missing", ct["missing"], "int", None, None),
+        *_coverage_rows(fig),
     ]
     r = HEADER_ROW + 1
     for label, value, kind, target, behind in rows:
