@@ -19,9 +19,12 @@ venv: $(STAMP)
 sysdeps:
 	bash scripts/install-system-deps.sh
 
-## Build the demo province in this folder (plan/, inbox/) and run the nightly job on it.
+## Build the demo province in this folder (plan/, inbox/), run the nightly job on it, and
+## write the committee's report documents (.docx, .pdf) for Q2 and the year.
 demo: venv
 	$(BIN)/edurollup demo --workspace .
+	$(BIN)/edurollup report --fy 2568 --quarter 2 --document --workspace .
+	$(BIN)/edurollup report --fy 2568 --annual --document --workspace .
 
 ## Set up everything, check the code with ruff and run the whole test suite.
 test: venv sysdeps

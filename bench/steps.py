@@ -130,8 +130,9 @@ def install(timer: StepTimer, steps: dict[str, list[tuple[str, str]]] | None = N
     would not make itself)."""
     import pipeline
 
-    names = modules if modules is not None else [
-        f"pipeline.{m.name}" for m in pkgutil.iter_modules(pipeline.__path__) if m.name != "__main__"]
+    names = modules if modules is not None else [  # subpackages too (pipeline.rollup.*)
+        m.name for m in pkgutil.walk_packages(pipeline.__path__, "pipeline.")
+        if not m.name.endswith("__main__")]
     mods = [importlib.import_module(name) for name in names]
     for step, targets in (STEPS if steps is None else steps).items():
         for mod_name, attr in targets:

@@ -80,7 +80,11 @@ def make_plan(n: int) -> Plan:
         code = f"8{i:09d}"
         agencies.append(replace(base, code=code, name_th=f"{base.name_th} แห่งที่ {i // len(kinds) + 1}",
                                 sender_emails=(f"a{code}@example.ac.th",)))
-    return replace(demo_plan, agencies={a.code: a for a in agencies})
+    kept = {a.code for a in agencies}
+    # the demo's project register, for the demo agencies kept (clones report their base's
+    # projects as their own, unplanned, lines)
+    return replace(demo_plan, agencies={a.code: a for a in agencies},
+                   projects={c: p for c, p in demo_plan.projects.items() if p.agency_code in kept})
 
 
 # ---- corpus -----------------------------------------------------------------------------------------

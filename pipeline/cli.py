@@ -102,7 +102,8 @@ def plan_check(plan_file: Path, as_json: bool) -> None:
 @workspace_option
 def template(fiscal_year: int, quarter: int, agency_codes: tuple[str, ...], all_agencies: bool,
              out_dir: Path, plan_file: Path | None, workspace_dir: Path) -> None:
-    """Write one pre-filled report template per agency."""
+    """Write one pre-filled report template per agency: its plan projects carrying the
+    amounts of its last accepted report of the year, its indicators, a narrative sheet."""
     from .plan_load import PlanError, load_plan
     from .templates import issue_key, write_templates
     from .web.links import public_links
@@ -132,11 +133,16 @@ def template(fiscal_year: int, quarter: int, agency_codes: tuple[str, ...], all_
     ws = open_workspace(workspace_dir) if in_workspace else None
     links = public_links(ws, plan_obj) if ws else {}
     key = issue_key(ws.state) if ws and ws.state.is_dir() else None  # stamps keyed
+    carried = {}
+    if ws and ws.ledger_path.is_file():  # the amounts of each agency's last accepted report
+        from .consolidate import carried_lines
+
+        carried = carried_lines(ws.ledger_path, fiscal_year, quarter)
     paths: list[Path] = []
     with progress(len(codes), "เขียนแบบรายงาน (writing templates)") as bar:
         for start in range(0, len(codes), 8):
             chunk = codes[start:start + 8]
-            paths += write_templates(plan_obj, quarter, chunk, out_dir, links, key)
+            paths += write_templates(plan_obj, quarter, chunk, out_dir, links, key, carried)
             bar.update(len(chunk))
     click.echo(f"เขียนแบบรายงาน {len(paths)} ไฟล์ / wrote {len(paths)} templates to {out_dir}")
 
@@ -276,11 +282,22 @@ def history(agency_code: str, as_json: bool, workspace_dir: Path) -> None:
               help="Fiscal year, Buddhist Era (e.g. 2568).")
 @click.option("--quarter", type=click.IntRange(1, 4), help="Quarter 1-4.")
 @click.option("--annual", is_flag=True, help="The year-end report: every quarter side by side.")
+@click.option("--document", is_flag=True,
+              help="Also write the committee report beside the workbook: an editable .docx "
+              "and, where LibreOffice is installed, the same as .pdf.")
 @workspace_option
-def report(fiscal_year: int, quarter: int | None, annual: bool, workspace_dir: Path) -> None:
-    """Rebuild a quarter's roll-up workbook (or the year-end report) from the ledger.
+def report(fiscal_year: int, quarter: int | None, annual: bool, document: bool,
+           workspace_dir: Path) -> None:
+    """Rebuild a quarter's roll-up workbook (or the year-end report) from the ledger, and
+    with --document the report for the committee (.docx and .pdf) from the same figures.
     Exit 1 when there is no plan for the year or nothing accepted to roll up."""
-    from .rollup import write_annual_report, write_quarter_rollup
+    from .rollup import Figures, write_annual_report, write_quarter_rollup
+    from .rollup.document import (
+        NO_PDF_HINT,
+        PdfError,
+        write_annual_document,
+        write_quarter_document,
+    )
     from .status import require_consolidated, require_plan
 
     if quarter and annual:
@@ -291,9 +308,19 @@ def report(fiscal_year: int, quarter: int | None, annual: bool, workspace_dir: P
     ws = open_workspace(workspace_dir)
     plan_obj = require_plan(ws, fiscal_year)
     require_consolidated(ws, fiscal_year, quarter)
-    path = (write_annual_report(ws, fiscal_year, plan_obj) if annual
-            else write_quarter_rollup(ws, fiscal_year, quarter, plan_obj))
+    figures: Figures = {}  # the workbook and the document share one consolidation
+    path = (write_annual_report(ws, fiscal_year, plan_obj, figures) if annual
+            else write_quarter_rollup(ws, fiscal_year, quarter, plan_obj, figures))
     click.echo(f"เขียนรายงานแล้ว / written: {path}")
+    if not document:
+        return
+    try:
+        written = (write_annual_document(ws, fiscal_year, plan_obj, figures) if annual
+                   else write_quarter_document(ws, fiscal_year, quarter, plan_obj, figures))
+    except PdfError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"เขียนเอกสารรายงานแล้ว / written: {written.docx}")
+    click.echo(f"เขียนเอกสารรายงานแล้ว / written: {written.pdf}" if written.pdf else NO_PDF_HINT)
 
 
 @main.command()
@@ -347,7 +374,7 @@ def demo(workspace_dir: Path, no_run: bool) -> None:
     ws = init_workspace(workspace_dir, settings=False)  # the demo writes its own settings
     stage("กำลังสร้างจังหวัดสาธิต: แผน แบบรายงาน และอีเมลราว 300 ฉบับ (ประมาณครึ่งนาที) ... / "
           "building the demo province: plan, reports and ~300 mails (about half a minute) ...")
-    manifest = build_demo(ws)
+    manifest = build_demo(ws, progress)
     click.echo(f"สร้างข้อมูลสาธิตแล้ว / demo workspace built: {ws.root} "
                f"({manifest['counts']['files']} files, manifest: demo-manifest.json)")
     if not no_run:

@@ -93,6 +93,41 @@ def current_submissions(conn: sqlite3.Connection, fy: int, q: int) -> pd.DataFra
     return df.drop_duplicates("agency_code", keep="first").reset_index(drop=True)
 
 
+def carried_lines(ledger: Any, fy: int, quarter: int) -> dict[str, list[dict[str, Any]]]:
+    """Agency code -> the budget lines (ledger keys, satang) of its last accepted report of
+    the fiscal year before ``quarter``: what its next template carries forward."""
+    conn, owned = connect(ledger)
+    try:
+        # a ledger the run has not yet migrated (the program was just upgraded) has no
+        # output column: read it as empty rather than fail to write templates
+        has_output = any(r[1] == "output_achieved"
+                         for r in conn.execute("PRAGMA table_info(budget_lines)"))
+        output = "b.output_achieved" if has_output else "NULL"
+        rows = conn.execute(f"""
+            SELECT s.agency_code, s.quarter, s.received_at, s.id, b.project_code,
+                   b.project_name, b.strategy_no, b.budget_source, b.expenditure_category,
+                   b.allocated, b.committed, b.disbursed, b.progress_status, b.remarks,
+                   {output}
+            FROM submissions s JOIN budget_lines b ON b.submission_id = s.id
+            WHERE s.status = 'accepted' AND s.fiscal_year = ? AND s.quarter < ?
+                  AND s.agency_code IS NOT NULL
+            ORDER BY s.agency_code, s.quarter DESC, s.received_at DESC, s.id DESC, b.row
+        """, (fy, quarter)).fetchall()
+    finally:
+        if owned:
+            conn.close()
+    names = ("project_code", "project_name", "strategy_no", "budget_source",
+             "expenditure_category", "allocated", "committed", "disbursed", "progress_status",
+             "remarks", "output_achieved")
+    chosen: dict[str, int] = {}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for agency, _q, _at, sid, *values in rows:
+        if chosen.setdefault(agency, sid) != sid:
+            continue  # an older report of the same agency
+        out.setdefault(agency, []).append(dict(zip(names, values, strict=True)))
+    return out
+
+
 def period_submissions(conn: sqlite3.Connection, fy: int, q: int) -> pd.DataFrame:
     """Every submission recorded for the period (all statuses), oldest first."""
     return _query(conn, """
@@ -106,7 +141,7 @@ def period_submissions(conn: sqlite3.Connection, fy: int, q: int) -> pd.DataFram
 def _lines_of(conn: sqlite3.Connection, ids: list[int]) -> pd.DataFrame:
     cols = ["submission_id", "row", "project_code", "project_name", "strategy_no",
             "budget_source", "expenditure_category", "allocated", "committed", "disbursed",
-            "progress_status", "remarks"]
+            "progress_status", "remarks", "output_achieved"]
     if not ids:
         return pd.DataFrame({c: pd.Series(dtype="int64" if c in MEASURES else object)
                              for c in cols})
@@ -711,11 +746,32 @@ def baht_text(satang: int) -> str:
     return f"{sign}{whole:,}.{frac:02d}"
 
 
+def revised_lines(lines: pd.DataFrame, plan: Plan | None, quarter: int) -> pd.Series:
+    """Lines of plan projects whose mid-year revision takes effect in ``quarter`` (by the
+    responsible agency): their allocation may change to the revised one."""
+    if plan is None or not plan.projects or not len(lines):
+        return pd.Series(False, index=lines.index)
+    keys = {(p.agency_code, p.code) for p in plan.projects.values()
+            if p.revised_from_quarter == quarter and p.revised_allocation is not None}
+    return pd.Series([(a, c) in keys for a, c in zip(lines["agency_code"], lines["project_code"],
+                                                    strict=True)], index=lines.index, dtype=bool)
+
+
 def cross_quarter_findings(cur_lines: pd.DataFrame, prev_lines: pd.DataFrame,
-                           current: pd.DataFrame) -> list[Fell]:
-    """Per project (matched by code) and per agency total, every NON_DECREASING figure that fell."""
+                           current: pd.DataFrame, plan: Plan | None = None,
+                           quarter: int | None = None) -> list[Fell]:
+    """Per project (matched by code) and per agency total, every NON_DECREASING figure that
+    fell; an allocation changed by the plan's revision taking effect in ``quarter`` is no
+    finding (committed and disbursed falling still are)."""
     if not len(cur_lines) or not len(prev_lines):
         return []
+    if plan is not None and quarter is not None:
+        revised = revised_lines(cur_lines, plan, quarter)
+        if revised.any():  # the revised projects' allocation leaves the comparison
+            cur_lines = cur_lines.assign(allocated=cur_lines["allocated"].where(~revised, 0))
+            prev_revised = revised_lines(prev_lines, plan, quarter)
+            prev_lines = prev_lines.assign(
+                allocated=prev_lines["allocated"].where(~prev_revised, 0))
     files = dict(zip(current["agency_code"], current["original_name"], strict=True))
     sub_of = dict(zip(current["agency_code"], current["id"], strict=True))
     out: list[Fell] = []
@@ -744,8 +800,10 @@ def cross_quarter_findings(cur_lines: pd.DataFrame, prev_lines: pd.DataFrame,
     return out
 
 
-def record_cross_quarter_problems(conn_or_ledger: Any, fy: int, q: int) -> int:
-    """Write crossquarter.cumulative-fell problems on the current submissions of (fy, q).
+def record_cross_quarter_problems(conn_or_ledger: Any, fy: int, q: int,
+                                  plan: Plan | None = None) -> int:
+    """Write crossquarter.cumulative-fell problems on the current submissions of (fy, q);
+    ``plan``: its mid-year revisions explain an allocation that changed.
 
     Idempotent: the period's earlier cross-quarter problems are replaced, and each
     submission's warning count is kept in step. Returns how many problems it holds now.
@@ -758,7 +816,7 @@ def record_cross_quarter_problems(conn_or_ledger: Any, fy: int, q: int) -> int:
             prev = current_submissions(conn, fy, q - 1)
             findings = cross_quarter_findings(
                 _with_agency(_lines_of(conn, list(current["id"])), current),
-                _with_agency(_lines_of(conn, list(prev["id"])), prev), current)
+                _with_agency(_lines_of(conn, list(prev["id"])), prev), current, plan, q)
         began = not conn.in_transaction
         if began:
             conn.execute("BEGIN IMMEDIATE")
@@ -806,6 +864,168 @@ def _with_agency(lines: pd.DataFrame, subs: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# ---- projects, narrative, coverage ----------------------------------------------------------
+NO_DATA = "no_data"
+
+
+def passed_on_lines(lines: pd.DataFrame, plan: Plan) -> pd.Series:
+    """Lines of plan projects the responsible agency passes on to agencies that report it
+    themselves (โอนจัดสรรให้สถานศึกษา): counted by those agencies, not again here."""
+    keys = {(p.agency_code, p.code) for p in plan.projects.values() if p.passed_on}
+    if not keys or not len(lines):
+        return pd.Series(False, index=lines.index, dtype=bool)
+    return pd.Series([(a, c) in keys for a, c in zip(lines["agency_code"], lines["project_code"],
+                                                    strict=True)], index=lines.index, dtype=bool)
+
+
+def _progress(status: Any, allocated: int, disbursed: int) -> str:
+    """The clerk's progress status; when left empty, read from the money."""
+    if isinstance(status, str) and status:
+        return status
+    if disbursed <= 0:
+        return "not_started"
+    return "done" if allocated and disbursed >= allocated else "in_progress"
+
+
+def _text_or_empty(v: Any) -> str:
+    return "" if blank(v) else str(v)
+
+
+def project_frame(plan: Plan, lines: pd.DataFrame, counted: set[str]) -> pd.DataFrame:
+    """One row per plan project (its agency's accepted figures, or "no data" when the
+    agency has none) and per unplanned activity of a counted agency (its lines grouped by
+    agency and project name). ``lines``: the counted reports' budget lines, passed-on
+    ones included (the responsible agency did spend them)."""
+    agencies = plan.agencies
+    by_key: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for rec in lines.to_dict("records") if len(lines) else []:
+        by_key.setdefault((rec["agency_code"], str(rec["project_code"])), []).append(rec)
+    rows: list[dict[str, Any]] = []
+
+    def attrs(code: str) -> dict[str, Any]:
+        a = agencies.get(code)
+        return {"agency_code": code, "agency_name": a.name_th if a else code,
+                "affiliation": a.affiliation if a else "", "district": a.district if a else ""}
+
+    def money(recs: list[dict[str, Any]]) -> dict[str, Any]:
+        out = {m: int(sum(int(r[m]) for r in recs)) for m in MEASURES}
+        first = recs[0] if recs else {}
+        out["progress"] = _progress(first.get("progress_status"), out["allocated"],
+                                    out["disbursed"])
+        out["output_achieved"] = "; ".join(_text_or_empty(r.get("output_achieved"))
+                                           for r in recs if not blank(r.get("output_achieved")))
+        out["remarks"] = "; ".join(_text_or_empty(r.get("remarks")) for r in recs
+                                   if not blank(r.get("remarks")))
+        return out
+
+    planned_keys = set()
+    for p in plan.projects.values():
+        key = (p.agency_code, p.code)
+        planned_keys.add(key)
+        row: dict[str, Any] = {"strategy_no": p.strategy_no, "project_code": p.code,
+                               "project": p.name_th, **attrs(p.agency_code), "in_plan": True,
+                               "planned": p.planned, "output_target": p.output_target}
+        if p.agency_code in counted:
+            row.update(money(by_key.get(key, [])))
+        else:
+            row.update({m: pd.NA for m in MEASURES}, progress=NO_DATA, output_achieved="",
+                       remarks="")
+        rows.append(row)
+    unplanned: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for key, recs in by_key.items():
+        if key not in planned_keys:
+            for r in recs:
+                unplanned.setdefault((key[0], str(r["project_name"]).strip()), []).append(r)
+    for (agency, name), recs in unplanned.items():
+        no = recs[0].get("strategy_no")
+        rows.append({"strategy_no": int(no) if not blank(no) else 0, "project_code": "",
+                     "project": name, **attrs(agency), "in_plan": False, "planned": pd.NA,
+                     "output_target": "", **money(recs)})
+    if not rows:
+        return empty_projects()
+    df = pd.DataFrame(rows)
+    for m in ("planned", *MEASURES):
+        df[m] = df[m].astype("Int64")
+    df["strategy_no"] = df["strategy_no"].astype("int64")
+    df["in_plan"] = df["in_plan"].astype(bool)
+    alloc = df["allocated"].astype("Float64")
+    df["rate"] = (df["disbursed"].astype("Float64") / alloc.where(alloc > 0)).astype(
+        "float64")
+    df = df.sort_values(["strategy_no", "in_plan", "project_code", "agency_code", "project"],
+                        ascending=[True, False, True, True, True], kind="stable")
+    return df[list(PROJECT_COLUMNS)].reset_index(drop=True)
+
+
+def project_counts(projects: pd.DataFrame) -> dict[str, int]:
+    """Headline counts: projects done / in progress / not started / no data (cancelled
+    projects count in the total only)."""
+    progress = projects["progress"].tolist() if len(projects) else []
+    out = {"total": len(progress)}
+    for k in PROJECT_COUNT_KEYS[1:]:
+        out[k] = progress.count(k)
+    return out
+
+
+def narrative_frame(conn: sqlite3.Connection, current: pd.DataFrame,
+                    plan: Plan) -> pd.DataFrame:
+    """Every narrative entry of the counted reports, with its agency, in agency and row
+    order. Text was validated plain and bounded; whitespace is tidied here."""
+    ids = [int(i) for i in current["id"]] if len(current) else []
+    if not ids:
+        return empty_narratives()
+    agency_of = dict(zip(current["id"].astype("int64"), current["agency_code"], strict=True))
+    marks = ",".join("?" * len(ids))
+    rows = conn.execute(f"SELECT submission_id, row, kind, strategy_no, project_code, text "
+                        f"FROM narratives WHERE submission_id IN ({marks}) "
+                        f"ORDER BY submission_id, row", ids).fetchall()
+    out = []
+    for sid, _row, kind, no, project, text in rows:
+        code = agency_of[int(sid)]
+        a = plan.agencies.get(code)
+        out.append({"kind": kind, "strategy_no": no, "project_code": project or "",
+                    "agency_code": code, "agency_name": a.name_th if a else code,
+                    "affiliation": a.affiliation if a else "",
+                    "district": a.district if a else "", "text": " ".join(str(text).split())})
+    if not out:
+        return empty_narratives()
+    df = pd.DataFrame(out, columns=list(NARRATIVE_COLUMNS))
+    df["strategy_no"] = df["strategy_no"].astype("Int64")
+    return df.sort_values(["agency_code"], kind="stable").reset_index(drop=True)
+
+
+def coverage_of(plan: Plan, counted: set[str], passed_on: int, q: int) -> dict[str, Any]:
+    """What the quarter's figures cover: agencies counted of expected, the plan's planned
+    budget of the counted agencies of all, the revisions in effect, the budget passed on."""
+    projects = list(plan.projects.values())
+    return {
+        "agencies_counted": len(counted & set(plan.agencies)),
+        "agencies_expected": len(plan.agencies),
+        "planned_covered": sum(p.planned for p in projects if p.agency_code in counted),
+        "planned_total": sum(p.planned for p in projects),
+        "revisions": [{"agency_code": p.agency_code, "project_code": p.code,
+                       "from_quarter": p.revised_from_quarter, "allocated_before": p.planned,
+                       "allocated_after": p.revised_allocation}
+                      for p in projects if p.revised_in(q)],
+        "passed_on": passed_on,
+    }
+
+
+def previous_year_budget(conn: sqlite3.Connection, fy: int, q: int) -> dict[str, Any] | None:
+    """The previous fiscal year's allocation, disbursement and rate: the same quarter when
+    the ledger has it, else that year's last quarter it has; None when it has none."""
+    quarters = [r[0] for r in conn.execute(
+        "SELECT DISTINCT quarter FROM submissions WHERE status = 'accepted' AND fiscal_year = ?"
+        " AND agency_code IS NOT NULL", (fy - 1,))]
+    if not quarters:
+        return None
+    pq = q if q in quarters else max(quarters)
+    cur = current_submissions(conn, fy - 1, pq)
+    lines = _lines_of(conn, list(cur["id"]))
+    allocated, disbursed = int(lines["allocated"].sum()), int(lines["disbursed"].sum())
+    return {"fiscal_year": fy - 1, "quarter": pq, "allocated": allocated,
+            "disbursed": disbursed, "rate": disbursed / allocated if allocated else math.nan}
+
+
 # ---- problems of the period ------------------------------------------------------------------
 def period_problems(conn: sqlite3.Connection, fy: int, q: int) -> pd.DataFrame:
     """Every rejected, quarantined or warned submission of the period with its problems."""
@@ -830,7 +1050,48 @@ def duplicate_arrivals(conn: sqlite3.Connection, fy: int, q: int) -> int:
     return int(row[0] or 0)
 
 
+# ---- the figures of projects, narratives and coverage (issue #14 fills them; see
+# docs/architecture.md): empty frames with the agreed columns until a computation fills them
+PROJECT_COLUMNS: dict[str, str] = {
+    "strategy_no": "int64", "project_code": "object", "project": "object",
+    "agency_code": "object", "agency_name": "object", "affiliation": "object",
+    "district": "object", "in_plan": "bool", "planned": "Int64", "allocated": "Int64",
+    "committed": "Int64", "disbursed": "Int64", "rate": "float64", "progress": "object",
+    "output_target": "object", "output_achieved": "object", "remarks": "object",
+}
+PROJECT_COUNT_KEYS = ("total", "done", "in_progress", "not_started", "no_data")
+NARRATIVE_COLUMNS: dict[str, str] = {
+    "kind": "object", "strategy_no": "Int64", "project_code": "object",
+    "agency_code": "object", "agency_name": "object", "affiliation": "object",
+    "district": "object", "text": "object",
+}
+NARRATIVE_KINDS = ("obstacle", "suggestion", "highlight")
+
+
+def empty_frame(columns: dict[str, str]) -> pd.DataFrame:
+    """No rows, the agreed columns and dtypes."""
+    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in columns.items()})
+
+
+def empty_projects() -> pd.DataFrame:
+    return empty_frame(PROJECT_COLUMNS)
+
+
+def empty_narratives() -> pd.DataFrame:
+    return empty_frame(NARRATIVE_COLUMNS)
+
+
+def empty_project_counts() -> dict[str, int]:
+    return dict.fromkeys(PROJECT_COUNT_KEYS, 0)
+
+
+def empty_coverage() -> dict[str, Any]:
+    return {"agencies_counted": 0, "agencies_expected": 0, "planned_covered": 0,
+            "planned_total": 0, "revisions": [], "passed_on": 0}
+
+
 # ---- the quarter -----------------------------------------------------------------------------
+
 @dataclass
 class QuarterFigures:
     """Everything the quarter's roll-up shows, computed once from the ledger."""
@@ -855,6 +1116,12 @@ class QuarterFigures:
     problems: pd.DataFrame
     as_of: datetime | None
     status_counts: dict[str, int] = field(default_factory=dict)
+    # projects, narratives, coverage, previous year: see PROJECT_COLUMNS / NARRATIVE_COLUMNS
+    projects: pd.DataFrame = field(default_factory=empty_projects)
+    project_counts: dict[str, int] = field(default_factory=empty_project_counts)
+    narratives: pd.DataFrame = field(default_factory=empty_narratives)
+    coverage: dict[str, Any] = field(default_factory=empty_coverage)
+    previous_year: dict[str, Any] | None = None
 
     @property
     def chase(self) -> pd.DataFrame:
@@ -906,6 +1173,11 @@ def _consolidate(conn: sqlite3.Connection, plan: Plan, fy: int, q: int) -> Quart
     lines = _with_agency(_lines_of(conn, list(current["id"])), current)
     for a in ("agency_name", "agency_type", "affiliation", "district"):
         lines[a] = lines["agency_code"].map(attrs[a]) if len(lines) else []
+    counted = set(current["agency_code"])
+    projects = project_frame(plan, lines, counted)
+    passed = passed_on_lines(lines, plan)
+    passed_on = int(lines.loc[passed, "allocated"].sum()) if len(lines) else 0
+    lines = lines[~passed].reset_index(drop=True)  # counted by the agencies it went to
     results = _with_agency(_results_of(conn, list(current["id"])), current)
     for a in ("agency_name", "agency_type", "affiliation", "district"):
         results[a] = results["agency_code"].map(attrs[a]) if len(results) else []
@@ -932,7 +1204,7 @@ def _consolidate(conn: sqlite3.Connection, plan: Plan, fy: int, q: int) -> Quart
     if q > 1 and len(current):
         prev = current_submissions(conn, fy, q - 1)
         fell = cross_quarter_findings(lines, _with_agency(_lines_of(conn, list(prev["id"])), prev),
-                                      current)
+                                      current, plan, q)
     as_of = max((parse_time(t) for t in current["received_at"]), default=None)
     counts = {s: int((subs["status"] == s).sum()) for s in
               ("accepted", "superseded", "rejected", "quarantined")}
@@ -947,5 +1219,8 @@ def _consolidate(conn: sqlite3.Connection, plan: Plan, fy: int, q: int) -> Quart
         completeness_by={d: completeness_by(comp, d) for d in ("affiliation", "district")},
         completeness_total=completeness_total(comp),
         cross_quarter=fell, problems=period_problems(conn, fy, q), as_of=as_of,
-        status_counts=counts,
+        status_counts=counts, projects=projects, project_counts=project_counts(projects),
+        narratives=narrative_frame(conn, current, plan),
+        coverage=coverage_of(plan, counted, passed_on, q),
+        previous_year=previous_year_budget(conn, fy, q),
     )

@@ -18,13 +18,14 @@ import dataclasses
 import hashlib
 import json
 import mailbox
-import math
 import multiprocessing
 import os
 import random
 import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email import encoders
@@ -37,9 +38,16 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 
 import schemas
-from schemas.choices import BUDGET_SOURCES, EXPENDITURE_CATEGORIES, PROGRESS_STATUSES, YES_NO
+from schemas.choices import (
+    BUDGET_SOURCES,
+    EXPENDITURE_CATEGORIES,
+    NARRATIVE_KINDS,
+    PROGRESS_STATUSES,
+    YES_NO,
+)
 
 from . import calendar as fcal
 from . import demo_data as dd
@@ -73,16 +81,7 @@ _STATUS = {c.key: c.th for c in PROGRESS_STATUSES}
 
 
 # ---- figures an agency reports ---------------------------------------------------------
-@dataclass
-class Project:
-    code: str
-    name: str
-    strategy_no: int
-    source: str  # budget source key
-    category: str  # expenditure category key
-    allocated: int  # satang
-    committed: dict[int, int] = field(default_factory=dict)  # quarter -> satang
-    disbursed: dict[int, int] = field(default_factory=dict)  # quarter -> satang (cumulative)
+Project = dd.DemoProject
 
 
 @dataclass
@@ -101,38 +100,6 @@ class Report:
 def _baht(satang: int) -> float | int:
     """A cell value in baht: a whole number when there are no satang (as a clerk types)."""
     return satang // 100 if satang % 100 == 0 else round(satang / 100, 2)
-
-
-def _money_range(agency: Agency) -> tuple[int, int]:
-    if agency.agency_type in ("school", "municipal_school", "bpp_school", "nfe_centre"):
-        return 20_000, 2_500_000
-    if agency.agency_type == "private_school":
-        return 20_000, 900_000
-    return 50_000, 5_000_000
-
-
-def _projects(rng: random.Random, plan: Plan, agency: Agency) -> list[Project]:
-    lo, hi = _money_range(agency)
-    n = rng.randint(2, 8)
-    used: set[str] = set()
-    out = []
-    for k in range(1, n + 1):
-        s = rng.randint(1, len(plan.strategies))
-        name = rng.choice(dd.PROJECTS[s])
-        while name in used:
-            s = rng.randint(1, len(plan.strategies))
-            name = rng.choice(dd.PROJECTS[s])
-        used.add(name)
-        # log-uniform: most projects are small, a few are large
-        baht = math.exp(rng.uniform(math.log(lo), math.log(hi * 0.6 if k > 1 else hi)))
-        allocated = int(round(baht, -2)) * 100
-        invest = "ครุภัณฑ์" in name or "อาคาร" in name
-        category = "investment" if invest else rng.choice(
-            ["operating"] * 6 + ["subsidy"] * 2 + ["other", "personnel"])
-        source = rng.choice(["basic", "basic", "strategic", "strategic", "other"])
-        out.append(Project(f"{plan.fiscal_year % 100}-{s}-{k:02d}", name, s, source, category,
-                           allocated))
-    return out
 
 
 def _spread(rng: random.Random, projects: list[Project], base: dict[int, int], goal: float,
@@ -209,7 +176,7 @@ def make_reports(plan: Plan) -> dict[tuple[str, int], Report]:
     expected = expected_agencies(plan)
     for agency in plan.agencies.values():
         rng = random.Random(f"{dd.SEED}-{agency.code}")
-        projects = _projects(rng, plan, agency)
+        projects = dd.make_projects(rng, plan, agency)
         reporter = _reporter(rng, agency)
         base: dict[int, int] = {}
         for q in (1, 2):
@@ -231,7 +198,7 @@ def make_previous_reports(plan: Plan) -> dict[tuple[str, int], Report]:
     expected = expected_agencies(plan)
     for agency in plan.agencies.values():
         rng = random.Random(f"{dd.SEED}-{agency.code}-{plan.fiscal_year}")
-        projects = _projects(rng, plan, agency)
+        projects = dd.make_projects(rng, plan, agency)
         reporter = _reporter(rng, agency)
         _spread(rng, projects, {}, 100 - rng.uniform(0, 9), 4)
         for p in projects:
@@ -274,13 +241,63 @@ def _table_columns(ws: Any, spec: schemas.SheetSpec) -> dict[str, str]:
     return out
 
 
+def _allocated(plan: Plan, p: Project, quarter: int) -> int:
+    """The project's allocation in ``quarter``: the plan's revision once it takes effect."""
+    reg = plan.projects.get(p.code)
+    return reg.revised_allocation if reg is not None and reg.revised_in(quarter) and \
+        reg.revised_allocation is not None else p.allocated
+
+
+def _carried(plan: Plan, report: Report, quarter: int) -> list[dict[str, Any]] | None:
+    """What the agency's template for ``quarter`` carries from its previous quarter's
+    report (the demo's Q2 templates open with the Q1 amounts)."""
+    if quarter < 2 or report.fiscal_year != plan.fiscal_year:
+        return None
+    prev = quarter - 1
+    return [{"project_code": p.code, "project_name": p.name, "strategy_no": p.strategy_no,
+             "budget_source": p.source, "expenditure_category": p.category,
+             "allocated": _allocated(plan, p, prev), "committed": p.committed.get(prev, 0),
+             "disbursed": p.disbursed.get(prev, 0),
+             "progress_status": _status(p, prev, _allocated(plan, p, prev))}
+            for p in report.projects if prev in p.disbursed]
+
+
+def _status(p: Project, quarter: int, allocated: int) -> str:
+    disb = p.disbursed[quarter]
+    return "not_started" if disb == 0 else "done" if disb == allocated else "in_progress"
+
+
+def _narrative(plan: Plan, report: Report, quarter: int) -> list[tuple[str, str | None,
+                                                                       str | None, str]]:
+    """What a clerk writes on the narrative sheet: often nothing, sometimes a line or two,
+    now and then tied to a project or a strategy."""
+    rng = random.Random(f"{dd.SEED}-{report.agency.code}-{quarter}-narrative")
+    if rng.random() < 0.45:
+        return []
+    kinds = {c.key: c.th for c in NARRATIVE_KINDS}
+    out = []
+    for _ in range(rng.choice([1, 1, 1, 2, 3])):
+        kind = rng.choice(["obstacle", "obstacle", "suggestion", "highlight"])
+        text = rng.choice({"obstacle": dd.OBSTACLES, "suggestion": dd.SUGGESTIONS,
+                           "highlight": dd.HIGHLIGHTS}[kind])
+        tie = rng.random()
+        project = (rng.choice(report.projects).code if tie < 0.3 and report.projects else None)
+        strategy = (plan.strategies[rng.choice(sorted(plan.strategies))].label
+                    if 0.3 <= tie < 0.5 else None)
+        out.append((kinds[kind], strategy, project, text))
+    return out
+
+
 def fill(plan: Plan, report: Report, quarter: int | None = None,
          key: bytes | None = None) -> Filled:
-    """The agency's template for the quarter, filled like a clerk would (unlocked cells only);
-    ``key``: the workspace key its stamp is issued with (None: the plain checksum)."""
+    """The agency's template for the quarter (carrying the previous quarter's amounts),
+    filled like a clerk would (unlocked cells only); ``key``: the workspace key its stamp
+    is issued with (None: the plain checksum)."""
     q = quarter or report.quarter
-    wb = build_template(plan, report.agency.code, q, key=key)
-    cover, budget, inds = (wb[s.name] for s in schemas.SUBMISSION_SHEETS)
+    wb = build_template(plan, report.agency.code, q, key=key,
+                        carried=_carried(plan, report, q))
+    cover, budget, inds = (wb[s.name] for s in (schemas.COVER, schemas.BUDGET,
+                                                 schemas.INDICATORS))
     cover_rows = {}
     for r in range(1, cover.max_row + 1):
         for c in schemas.COVER.columns:
@@ -301,13 +318,13 @@ def fill(plan: Plan, report: Report, quarter: int | None = None,
         r = schemas.BUDGET.header_row + 1 + i
         rows[p.code] = r
         disb, comm = p.disbursed[report.quarter], p.committed[report.quarter]
-        status = ("not_started" if disb == 0 else "done" if disb == p.allocated
-                  else "in_progress")
+        allocated = _allocated(plan, p, report.quarter)
+        status = _status(p, report.quarter, allocated)
         values = {
             "project_code": p.code, "project_name": p.name,
             "strategy": plan.strategies[p.strategy_no].label,
             "budget_source": _SOURCE[p.source], "expenditure_category": _CATEGORY[p.category],
-            "allocated": _baht(p.allocated), "committed": _baht(comm) if comm else None,
+            "allocated": _baht(allocated), "committed": _baht(comm) if comm else None,
             "disbursed": _baht(disb), "progress_status": _STATUS[status],
         }
         for f, v in values.items():
@@ -330,6 +347,13 @@ def fill(plan: Plan, report: Report, quarter: int | None = None,
             ev = rng.choice(dd.EVIDENCE)
             if ev:
                 inds[f"{ic['evidence']}{r}"] = ev
+    if report.fiscal_year == plan.fiscal_year:
+        narr = wb[schemas.NARRATIVE.name]
+        for r, entry in enumerate(_narrative(plan, report, q),
+                                  start=schemas.NARRATIVE.header_row + 1):
+            for c, v in enumerate(entry, start=1):
+                if v is not None:
+                    set_text(narr, f"{get_column_letter(c)}{r}", v)
     return Filled(wb, rows, cols, cover_rows, ind_rows)
 
 
@@ -672,9 +696,12 @@ def _job(args: Job) -> list[Delivery]:
     return _files_for(*args)
 
 
-def _run_jobs(args: list[Job]) -> list[list[Delivery]]:
+def _run_jobs(args: list[Job], tick: Callable[[int], Any] | None = None
+              ) -> list[list[Delivery]]:
     """Fill the workbooks on every CPU (each file depends only on its own inputs, so the
-    result is the same as one by one); EDUROLLUP_DEMO_WORKERS=1 forces one process."""
+    result is the same as one by one); EDUROLLUP_DEMO_WORKERS=1 forces one process.
+    ``tick(1)`` after each agency's quarter is done (a progress bar's update)."""
+    tick = tick or (lambda _n: None)
     workers = int(os.environ.get("EDUROLLUP_DEMO_WORKERS") or min(os.cpu_count() or 1, 8))
     if workers > 1:
         try:
@@ -683,15 +710,24 @@ def _run_jobs(args: list[Job]) -> list[list[Delivery]]:
                 and threading.active_count() == 1
             ctx = multiprocessing.get_context("fork" if fork else "spawn")
             with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-                return list(pool.map(_job, args, chunksize=8))
+                out = []
+                for ds in pool.map(_job, args, chunksize=8):  # in order, as they finish
+                    out.append(ds)
+                    tick(1)
+                return out
         except (OSError, BrokenProcessPool):
             pass  # no processes here (sandbox, limits): do it in this one
-    return [_job(a) for a in args]
+    out = []
+    for a in args:
+        out.append(_job(a))
+        tick(1)
+    return out
 
 
 def _plan_deliveries(plan: Plan, reports: dict[tuple[str, int], Report],
                      previous: Plan, previous_reports: dict[tuple[str, int], Report],
-                     key: bytes | None = None) -> list[Delivery]:
+                     key: bytes | None = None,
+                     tick: Callable[[int], Any] | None = None) -> list[Delivery]:
     """Every file of the demo, clean and flawed, with what the product should conclude:
     last year's 12-month reports (FY 2567 Q4), then this year's Q1 and Q2."""
     rng = random.Random(dd.SEED)
@@ -733,7 +769,7 @@ def _plan_deliveries(plan: Plan, reports: dict[tuple[str, int], Report],
             elif roll < 0.25:
                 source = "maildir"
         jobs.append((plan, rep, kind, source, key))
-    out = [d for ds in _run_jobs(jobs) for d in ds]
+    out = [d for ds in _run_jobs(jobs, tick) for d in ds]
     out.sort(key=lambda d: (d.received_at, d.report.agency.code, d.status))
     return out
 
@@ -743,13 +779,21 @@ def _plan_deliveries(plan: Plan, reports: dict[tuple[str, int], Report],
 _MEMO: dict[str, list[Delivery]] = {}
 
 
-def _deliveries(plan: Plan, previous: Plan, key: bytes | None = None) -> list[Delivery]:
+def _deliveries(plan: Plan, previous: Plan, key: bytes | None = None,
+                tick: Callable[[int], Any] | None = None) -> list[Delivery]:
     memo = plan.fingerprint + previous.fingerprint + (key or b"").hex()
     if memo not in _MEMO:
         _MEMO.clear()
         _MEMO[memo] = _plan_deliveries(plan, make_reports(plan), previous,
-                                       make_previous_reports(previous), key)
+                                       make_previous_reports(previous), key, tick)
+    elif tick is not None:
+        tick(3 * len(plan.agencies))  # made already in this process
     return _MEMO[memo]
+
+
+@contextmanager
+def _no_bar(_total: int, _label: str) -> Iterator[Any]:
+    yield type("Quiet", (), {"update": staticmethod(lambda _n: None)})()
 
 
 # The demo's workspace key is fixed and public, so that every build of the demo is
@@ -795,8 +839,12 @@ def _manifest(plans: dict[int, Plan], deliveries: list[Delivery]) -> dict[str, A
     }
 
 
-def build_demo(ws: Workspace) -> dict[str, Any]:
-    """Write the demo province into ``ws`` and return the manifest (also demo-manifest.json)."""
+def build_demo(ws: Workspace,
+               progress: Callable[[int, str], AbstractContextManager[Any]] | None = None
+               ) -> dict[str, Any]:
+    """Write the demo province into ``ws`` and return the manifest (also demo-manifest.json).
+    ``progress(total, label)``: a progress bar (``cliparams.progress``) updated as each
+    agency's quarter of files is made (three per agency: FY 2567 Q4, FY 2568 Q1 and Q2)."""
     ws.ensure()
     plan = dd.make_demo_plan()
     previous = dd.make_previous_plan()
@@ -806,7 +854,9 @@ def build_demo(ws: Workspace) -> dict[str, Any]:
     if not cfg.exists():
         write_text_atomic(cfg, CONFIG_TEXT)
         ws.config = Workspace.open(ws.root).config
-    deliveries = _deliveries(plan, previous, demo_key(ws))
+    with (progress or _no_bar)(3 * len(plan.agencies),
+                               "สร้างไฟล์รายงาน (making the reports)") as bar:
+        deliveries = _deliveries(plan, previous, demo_key(ws), bar.update)
     _write(ws, deliveries)
     manifest = _manifest({plan.fiscal_year: plan, previous.fiscal_year: previous}, deliveries)
     write_text_atomic(ws.root / MANIFEST_NAME,

@@ -8,9 +8,11 @@ machine. Strategy wording follows the provincial plans in shared/seeds/.
 from __future__ import annotations
 
 import dataclasses
+import math
 import random
+from dataclasses import dataclass, field
 
-from .plan import Agency, DisbursementTarget, Indicator, Plan, Strategy
+from .plan import Agency, DisbursementTarget, Indicator, Plan, Project, Strategy
 
 SEED = 2568
 FISCAL_YEAR = 2568
@@ -240,7 +242,7 @@ def make_previous_plan() -> Plan:
     report only, in which every indicator was asked (the annual ones too), so the
     FY 2568 roll-ups compare with the previous year's consolidated figures from the
     ledger, not only with the plan's baselines."""
-    plan = make_demo_plan()
+    plan = make_plan_without_projects()  # last year's plan kept no project register
     return dataclasses.replace(
         plan, fiscal_year=PREVIOUS_FISCAL_YEAR, open_quarters=frozenset({4}),
         indicators={c: dataclasses.replace(i, report_quarter=None, academic_year=None)
@@ -248,7 +250,13 @@ def make_previous_plan() -> Plan:
 
 
 def make_demo_plan() -> Plan:
-    """The FY 2568 plan of the demo province (deterministic)."""
+    """The FY 2568 plan of the demo province (deterministic), with its project register:
+    every agency's projects as its reports carry them, one mid-year revision, one area
+    office passing budget on to its schools."""
+    return with_projects(make_plan_without_projects())
+
+
+def make_plan_without_projects() -> Plan:
     rng = random.Random(SEED)
     agencies = make_agencies(rng)
     return Plan(
@@ -264,6 +272,131 @@ def make_demo_plan() -> Plan:
         indicators={t[0]: make_indicator(t) for t in INDICATORS},
         disbursement={q: DisbursementTarget(q, o, c, k) for q, o, c, k in DISBURSEMENT},
     )
+
+
+# ---- projects: the plan's register and what agencies report on them ---------------------
+@dataclass
+class DemoProject:
+    """One project an agency reports on (the demo's generator; the plan's register is
+    built from the same draws, so templates list exactly these)."""
+
+    code: str
+    name: str
+    strategy_no: int
+    source: str  # budget source key
+    category: str  # expenditure category key
+    allocated: int  # satang
+    committed: dict[int, int] = field(default_factory=dict)  # quarter -> satang
+    disbursed: dict[int, int] = field(default_factory=dict)  # quarter -> satang (cumulative)
+
+
+PASS_ON_PROJECT = "โอนจัดสรรงบพัฒนาคุณภาพผู้เรียนให้สถานศึกษาในสังกัด"
+REVISION_QUARTER = 2
+REVISION_SHARE = 1.25  # the revised project's allocation grows by a quarter from Q2
+
+
+def _money_range(agency: Agency) -> tuple[int, int]:
+    if agency.agency_type in ("school", "municipal_school", "bpp_school", "nfe_centre"):
+        return 20_000, 2_500_000
+    if agency.agency_type == "private_school":
+        return 20_000, 900_000
+    return 50_000, 5_000_000
+
+
+def pass_on_agency(plan: Plan) -> str:
+    """The area office that passes budget on to its schools (the first by code)."""
+    return min(a.code for a in plan.agencies.values() if a.agency_type == "area_office")
+
+
+def revised_agency(plan: Plan) -> str:
+    """The school whose first project is revised mid-year (the first school by code)."""
+    return min(a.code for a in plan.agencies.values() if a.agency_type == "school")
+
+
+def make_projects(rng: random.Random, plan: Plan, agency: Agency) -> list[DemoProject]:
+    """2-8 projects of the agency; codes are unique in the province (agency code + n)."""
+    lo, hi = _money_range(agency)
+    n = rng.randint(2, 8)
+    used: set[str] = set()
+    out = []
+    for k in range(1, n + 1):
+        s = rng.randint(1, len(plan.strategies))
+        name = rng.choice(PROJECTS[s])
+        while name in used:
+            s = rng.randint(1, len(plan.strategies))
+            name = rng.choice(PROJECTS[s])
+        used.add(name)
+        # log-uniform: most projects are small, a few are large
+        baht = math.exp(rng.uniform(math.log(lo), math.log(hi * 0.6 if k > 1 else hi)))
+        allocated = int(round(baht, -2)) * 100
+        invest = "ครุภัณฑ์" in name or "อาคาร" in name
+        category = "investment" if invest else rng.choice(
+            ["operating"] * 6 + ["subsidy"] * 2 + ["other", "personnel"])
+        source = rng.choice(["basic", "basic", "strategic", "strategic", "other"])
+        if k == 1 and agency.agency_type == "area_office" and agency.code == pass_on_agency(plan):
+            name, s, category = PASS_ON_PROJECT, 2, "subsidy"
+        out.append(DemoProject(f"{agency.code}-{k:02d}", name, s, source, category, allocated))
+    return out
+
+
+def _output_target(rng: random.Random, agency: Agency, name: str) -> str:
+    if "ครุภัณฑ์" in name or "อาคาร" in name:
+        return rng.choice(["ครุภัณฑ์ 1 ชุด", "ซ่อมแซมอาคาร 1 หลัง", "ห้องเรียน 2 ห้อง"])
+    if name == PASS_ON_PROJECT:
+        return "สถานศึกษาในสังกัดได้รับจัดสรรครบทุกแห่ง"
+    who = "ครู" if "ครู" in name or "บุคลากร" in name else "นักเรียน"
+    many = 40 if agency.agency_type in ("school", "private_school", "municipal_school",
+                                        "bpp_school") else 300
+    return f"{who}เข้าร่วม {rng.randint(many // 4, many) // 5 * 5} คน"
+
+
+def with_projects(plan: Plan) -> Plan:
+    """The plan with its project register: each agency's projects drawn as its reports
+    draw them (the same seed), the planned budget their allocation."""
+    projects: dict[str, Project] = {}
+    passer, reviser = pass_on_agency(plan), revised_agency(plan)
+    for agency in plan.agencies.values():
+        rng = random.Random(f"{SEED}-{agency.code}")
+        trng = random.Random(f"{SEED}-{agency.code}-targets")
+        for k, p in enumerate(make_projects(rng, plan, agency)):
+            revised = None
+            if agency.code == reviser and k == 0:
+                revised = int(round(p.allocated * REVISION_SHARE / 10_000)) * 10_000
+            projects[p.code] = Project(
+                code=p.code, name_th=p.name, strategy_no=p.strategy_no,
+                agency_code=agency.code, budget_source=p.source,
+                expenditure_category=p.category, planned=p.allocated,
+                unit="กลุ่มบริหารงบประมาณ" if agency.agency_type == "area_office" else "",
+                period="ต.ค. 2567 - ก.ย. 2568",
+                output_target=_output_target(trng, agency, p.name),
+                revised_allocation=revised,
+                revised_from_quarter=REVISION_QUARTER if revised else None,
+                passed_on=agency.code == passer and p.name == PASS_ON_PROJECT)
+    return dataclasses.replace(plan, projects=projects)
+
+
+# What clerks write on the narrative sheet: short, uneven, often nothing at all.
+OBSTACLES = [
+    "งบประมาณได้รับจัดสรรล่าช้า ทำให้ดำเนินโครงการไม่ทันตามแผน",
+    "ครูติดภารกิจอบรมหลายครั้ง กิจกรรมเลื่อนออกไป",
+    "ผู้รับจ้างส่งของล่าช้า",
+    "ระบบ e-GP ขัดข้องช่วงปลายไตรมาส เบิกจ่ายไม่ทัน",
+    "นร.ย้ายตามผู้ปกครองไปทำงานต่างจังหวัด",
+    "ฝนตกหนัก น้ำท่วมเส้นทางเข้าโรงเรียน งดกิจกรรม 2 สัปดาห์",
+    "ขาดครูวิชาเอกคณิต",
+]
+SUGGESTIONS = [
+    "ควรโอนงบประมาณให้เร็วขึ้นตั้งแต่ต้นปีงบประมาณ",
+    "อยากให้จัดอบรมการใช้ระบบจัดซื้อจัดจ้างให้เจ้าหน้าที่ใหม่",
+    "ขอให้ลดการรายงานซ้ำซ้อน",
+    "ควรมีงบซ่อมบำรุงคอมพิวเตอร์",
+]
+HIGHLIGHTS = [
+    "นักเรียนได้รางวัลเหรียญทองงานศิลปหัตถกรรมระดับเขต",
+    "โรงเรียนผ่านการประเมินโรงเรียนปลอดขยะระดับจังหวัด",
+    "ครูได้รับรางวัลครูดีเด่น",
+    "อ่านออกเขียนได้ ป.1 ครบทุกคน",
+]
 
 
 # ---- what clerks type ------------------------------------------------------------------

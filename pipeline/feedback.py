@@ -369,7 +369,8 @@ def _save(wb: Workbook, aside: dict[str, tuple[int, bytes]]) -> bytes | None:
 
 # ---- the sender's trailing empty, formatted rows, set aside while openpyxl works --------------
 _ROW_START = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
-_EMPTY_ROW = re.compile(rb'<row\b[^>]*?(?:/>|>(?:<c\b[^>]*?/>)*</row>)')
+# an empty cell is <c .../>, or <c ...></c> as openpyxl writes it with lxml installed
+_EMPTY_ROW = re.compile(rb'<row\b[^>]*?(?:/>|>(?:<c\b[^>]*?(?:/>|></c>))*</row>)')
 
 
 def set_aside_empty_rows(data: bytes, problems: list[Problem]

@@ -16,7 +16,7 @@ import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -93,20 +93,23 @@ class DataRows:
     budget: list[tuple[Any, ...]]
     indicators: list[tuple[Any, ...]]
     cover: tuple[Any, ...]
+    narratives: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 def data_rows(report: FileReport) -> DataRows:
     """The rows :meth:`Ledger.record` stores for an accepted ``report`` (same values as
     reading its frames at record time)."""
     lists = {key: cols for key, cols in (("budget", _columns(report.budget)),
-                                         ("indicators", _columns(report.indicators)))
+                                         ("indicators", _columns(report.indicators)),
+                                         ("narrative", _columns(report.narrative)))
              if cols is not None}
     return data_rows_from_lists(lists, report.cover)
 
 
 BUDGET_FIELDS = ("project_code", "project_name", "strategy", "budget_source",
                  "expenditure_category", "allocated", "committed", "disbursed",
-                 "progress_status", "remarks")
+                 "progress_status", "remarks", "output_target", "output_achieved")
+NARRATIVE_FIELDS = ("kind", "strategy", "project_code", "text")
 
 
 INDICATOR_FIELDS = ("indicator_code", "result", "evidence", "numerator", "denominator", "weight",
@@ -124,11 +127,12 @@ def data_rows_from_lists(lists: dict[str, dict[str, list[Any]]],
         n = len(b["_row"])
         cols = [b.get(name) or [None] * n for name in BUDGET_FIELDS]
         for row, code, name, strategy, source, category, allocated, committed, disbursed, \
-                status, remarks in zip(b["_row"], *cols, strict=True):
+                status, remarks, target, achieved in zip(b["_row"], *cols, strict=True):
             budget.append((
                 _int(row), _text(code), _text(name), _int(strategy, None),
                 _text(source), _text(category), _int(allocated, None), _int(committed),
-                _int(disbursed), _text(status), _text(remarks)))
+                _int(disbursed), _text(status), _text(remarks), _text(target),
+                _text(achieved)))
     indicators: list[tuple[Any, ...]] = []
     i = lists.get("indicators")
     if i and i.get("_row"):
@@ -140,11 +144,22 @@ def data_rows_from_lists(lists: dict[str, dict[str, list[Any]]],
                       for row, code, result, ev, num, den, weight, answer in zip(
                           i["_row"], codes, results, evidence, nums, dens, weights, answers,
                           strict=True)]
+    narratives: list[tuple[Any, ...]] = []
+    t = lists.get("narrative")
+    if t and t.get("_row"):
+        n = len(t["_row"])
+        kinds, strategies, projects, texts = (t.get(name) or [None] * n
+                                              for name in NARRATIVE_FIELDS)
+        narratives = [(_int(row), _text(kind), _int(strategy, None), _text(project),
+                       _text(text))
+                      for row, kind, strategy, project, text in zip(
+                          t["_row"], kinds, strategies, projects, texts, strict=True)
+                      if kind is not None and text is not None]
     c = cover or {}
     return DataRows(budget, indicators, (
         _text(c.get("reporter_name")), _text(c.get("reporter_position")),
         _text(c.get("reporter_phone")), _text(c.get("reporter_email")),
-        _text(c.get("report_date"))))
+        _text(c.get("report_date"))), narratives)
 
 
 @dataclass
@@ -374,7 +389,7 @@ class Ledger:
             if sub is not None:
                 sid = sub["id"]
                 for table in ("problems", "feedback_owed", "cover", "budget_lines",
-                              "indicator_results"):
+                              "indicator_results", "narratives"):
                     db.execute(f"DELETE FROM {table} WHERE submission_id = ?", (sid,))
                 db.execute("DELETE FROM submissions WHERE id = ?", (sid,))
             db.execute("DELETE FROM arrivals WHERE sha256 = ?", (sha,))
@@ -538,8 +553,13 @@ class Ledger:
             db.executemany(
                 "INSERT INTO budget_lines (submission_id, row, project_code, project_name, "
                 "strategy_no, budget_source, expenditure_category, allocated, committed, "
-                "disbursed, progress_status, remarks) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                "disbursed, progress_status, remarks, output_target, output_achieved) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(sub_id, *r) for r in rows.budget])
+        if rows.narratives:
+            db.executemany(
+                "INSERT INTO narratives (submission_id, row, kind, strategy_no, project_code, "
+                "text) VALUES (?,?,?,?,?,?)", [(sub_id, *r) for r in rows.narratives])
         if rows.indicators:
             db.executemany(
                 "INSERT INTO indicator_results (submission_id, row, indicator_code, result, "

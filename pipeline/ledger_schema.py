@@ -193,3 +193,22 @@ MIGRATIONS.append(
     ALTER TABLE indicator_results ADD COLUMN answer TEXT;   -- yes | no (yes/no kind)
     """
 )
+
+MIGRATIONS.append(
+    # 6: the plan's project register reaches the reports: each budget line's output target
+    # (from the plan, as the template showed it) and output achieved; and the narrative
+    # sheet (ปัญหาอุปสรรค, ข้อเสนอแนะ, ผลงานเด่น) of accepted files.
+    """
+    ALTER TABLE budget_lines ADD COLUMN output_target TEXT;
+    ALTER TABLE budget_lines ADD COLUMN output_achieved TEXT;
+    CREATE TABLE narratives (
+        submission_id INTEGER NOT NULL REFERENCES submissions(id),
+        row           INTEGER NOT NULL,   -- Excel row in the sender's file
+        kind          TEXT NOT NULL,      -- obstacle | suggestion | highlight
+        strategy_no   INTEGER,            -- NULL: not tied to a strategy
+        project_code  TEXT,               -- NULL: not tied to a project
+        text          TEXT NOT NULL,      -- plain, bounded (schemas/narrative.py)
+        PRIMARY KEY (submission_id, row)
+    );
+    """
+)

@@ -144,6 +144,7 @@ class FileReport:
     cover: dict[str, Any] = field(default_factory=dict)
     budget: pd.DataFrame | None = None  # Budget fields + _row, clean (only when no errors)
     indicators: pd.DataFrame | None = None  # IndicatorResults fields + _row
+    narrative: pd.DataFrame | None = None  # Narrative fields + _row (kind key, strategy no)
     problems: list[Problem] = field(default_factory=list)
     # instead of the two frames (validate_workbooks(frames=False), the worker processes):
     # the clean budget and indicators as plain column lists, for ledger.data_rows_from_lists

@@ -1,4 +1,4 @@
-"""The plan: agencies, strategies, indicators, disbursement targets, settings for one year.
+"""The plan: agencies, strategies, indicators, disbursement targets, projects, settings for one year.
 
 The provincial office keeps it as ``plan/<FY>.xlsx`` (see ``schemas/plan_*.py``).
 This module holds the in-memory Plan; ``plan_workbook.py`` writes the workbook and
@@ -110,6 +110,35 @@ class DisbursementTarget:
     capital_pct: float | None = None
 
 
+@dataclass(frozen=True)
+class Project:
+    """One project of the plan's register. ``revised_allocation`` from
+    ``revised_from_quarter`` on: the mid-year revision (ปรับแผนกลางปี). ``passed_on``: the
+    agency passes this budget on to agencies that report it themselves, so provincial
+    totals leave it out (โอนจัดสรรให้สถานศึกษา)."""
+
+    code: str
+    name_th: str
+    strategy_no: int
+    agency_code: str
+    budget_source: str  # key of schemas.choices.BUDGET_SOURCES
+    expenditure_category: str  # key of schemas.choices.EXPENDITURE_CATEGORIES
+    planned: int  # satang
+    goal: str = ""
+    unit: str = ""
+    period: str = ""
+    output_target: str = ""
+    outcome_target: str = ""
+    revised_allocation: int | None = None  # satang
+    revised_from_quarter: int | None = None
+    passed_on: bool = False
+
+    def revised_in(self, quarter: int) -> bool:
+        """The revision has taken effect by ``quarter``."""
+        return (self.revised_allocation is not None and self.revised_from_quarter is not None
+                and quarter >= self.revised_from_quarter)
+
+
 @dataclass
 class Plan:
     province: str
@@ -123,6 +152,7 @@ class Plan:
     strategies: dict[int, Strategy] = field(default_factory=dict)
     indicators: dict[str, Indicator] = field(default_factory=dict)
     disbursement: dict[int, DisbursementTarget] = field(default_factory=dict)
+    projects: dict[str, Project] = field(default_factory=dict)
     path: Path | None = None
 
     def due_date(self, quarter: int) -> date:
@@ -133,6 +163,10 @@ class Plan:
         """The agency's indicators (of ``quarter``'s template when given), in plan order."""
         return [i for i in self.indicators.values()
                 if i.applies_to(agency) and (quarter is None or i.due_in(quarter))]
+
+    def projects_for(self, agency_code: str) -> list[Project]:
+        """The agency's projects, in plan order."""
+        return [p for p in self.projects.values() if p.agency_code == agency_code]
 
     def agencies_for_sender(self, address: str) -> list[Agency]:
         return [a for a in self.agencies.values() if a.is_sender(address)]
@@ -151,6 +185,8 @@ class Plan:
 
         content = asdict(self)
         content.pop("path", None)
+        if not content.get("projects"):  # a plan without a register keeps its fingerprint
+            content.pop("projects", None)
         blob = json.dumps(content, sort_keys=True, default=default, ensure_ascii=False)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 

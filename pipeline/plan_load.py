@@ -34,6 +34,7 @@ from .plan import (
     DisbursementTarget,
     Indicator,
     Plan,
+    Project,
     Strategy,
     plan_fingerprint,
 )
@@ -243,6 +244,7 @@ class _Checker:
         self.agencies(plan)
         self.indicators(plan)
         self.disbursement(plan)
+        self.projects(plan)
         return plan
 
     def strategies(self, plan: Plan) -> None:
@@ -355,6 +357,44 @@ class _Checker:
                 continue
             plan.disbursement[q] = DisbursementTarget(q, overall, _f(r.get("current_pct")),
                                                       _f(r.get("capital_pct")))
+
+
+    def projects(self, plan: Plan) -> None:
+        """The project register: its agency and strategy must be listed, a revision needs
+        both its allocation and its quarter."""
+        sf = self.frames.get("projects")
+        allowed_no = ", ".join(str(n) for n in sorted(plan.strategies))
+        for r in _records(sf):
+            assert sf is not None
+            row = int(r["_row"])
+            code, agency, no = r.get("project_code"), r.get("agency_code"), r.get("strategy_no")
+            ok = True
+            if agency is not None and agency not in plan.agencies:
+                self.add("plan.project-agency-not-listed", sf, "agency_code", row, agency)
+                ok = False
+            if no is not None and plan.strategies and int(no) not in plan.strategies:
+                self.add("plan.strategy-not-listed", sf, "strategy_no", row, int(no),
+                         allowed=allowed_no)
+                ok = False
+            revised, from_q = r.get("revised_allocation"), r.get("revised_from_quarter")
+            if (revised is None) != (from_q is None):
+                missing = "revised_from_quarter" if from_q is None else "revised_allocation"
+                self.add("plan.revision-incomplete", sf, missing, row, None)
+                ok = False
+            if (not ok or code is None or code in plan.projects or agency is None or no is None
+                    or r.get("planned") is None or not r.get("budget_source")
+                    or not r.get("expenditure_category")):
+                continue  # an empty required cell is a value.required error of the column check
+            plan.projects[code] = Project(
+                code=code, name_th=r.get("name_th") or "", strategy_no=int(no),
+                agency_code=agency, budget_source=r["budget_source"],
+                expenditure_category=r["expenditure_category"], planned=int(r["planned"]),
+                goal=r.get("goal") or "", unit=r.get("unit") or "", period=r.get("period") or "",
+                output_target=r.get("output_target") or "",
+                outcome_target=r.get("outcome_target") or "",
+                revised_allocation=None if revised is None else int(revised),
+                revised_from_quarter=None if from_q is None else int(from_q),
+                passed_on=r.get("passed_on") == "yes")
 
 
 def _num(v: float) -> str:

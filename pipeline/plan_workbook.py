@@ -37,6 +37,8 @@ SHEET_HELP: dict[str, tuple[str, str]] = {
     "strategies": ("หนึ่งแถวต่อหนึ่งยุทธศาสตร์ของแผนปีนี้", "One row per strategy of this year's plan"),
     "indicators": ("หนึ่งแถวต่อหนึ่งตัวชี้วัด พร้อมค่าเป้าหมายของปีนี้",
                    "One row per indicator, with this year's target"),
+    "projects": ("หนึ่งแถวต่อหนึ่งโครงการ แบบรายงานของหน่วยงานที่รับผิดชอบจะแสดงโครงการนี้ไว้ให้",
+                 "One row per project; the responsible agency's template lists it"),
     "disbursement": ("ร้อยละการเบิกจ่ายสะสมที่ต้องการ ณ สิ้นแต่ละไตรมาส (ใส่เป็นตัวเลข เช่น 54)",
                      "Cumulative % to be disbursed by the end of each quarter (a number, e.g. 54)"),
 }
@@ -151,11 +153,42 @@ def _disbursement_rows(plan: Plan) -> list[dict[str, Any]]:
     return rows
 
 
+def baht(satang: int | None) -> int | float | None:
+    """Satang as the baht a person types (whole baht as an int)."""
+    if satang is None:
+        return None
+    return satang // 100 if satang % 100 == 0 else satang / 100
+
+
+def _project_rows(plan: Plan) -> list[dict[str, Any]]:
+    return [
+        {
+            "project_code": p.code,
+            "name_th": p.name_th,
+            "strategy_no": p.strategy_no,
+            "goal": p.goal or None,
+            "agency_code": p.agency_code,
+            "unit": p.unit or None,
+            "period": p.period or None,
+            "budget_source": choice_label("budget_source", p.budget_source),
+            "expenditure_category": choice_label("expenditure_category", p.expenditure_category),
+            "planned": baht(p.planned),
+            "output_target": p.output_target or None,
+            "outcome_target": p.outcome_target or None,
+            "revised_allocation": baht(p.revised_allocation),
+            "revised_from_quarter": p.revised_from_quarter,
+            "passed_on": choice_label("passed_on", "yes") if p.passed_on else None,
+        }
+        for p in plan.projects.values()
+    ]
+
+
 TABLE_ROWS: dict[str, Callable[[Plan], list[dict[str, Any]]]] = {
     "agencies": _agency_rows,
     "strategies": _strategy_rows,
     "indicators": _indicator_rows,
     "disbursement": _disbursement_rows,
+    "projects": _project_rows,
 }
 
 

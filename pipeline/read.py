@@ -109,8 +109,9 @@ def _stamp_text(value: Any) -> str:
 
 # ---- formulas in xlsx/xlsm: which cells hold one, and whether a result was saved -----------
 # Formula cells: found from their <f> element (rare) rather than by matching every cell.
+# An empty value (<v/>, <v />, or <v></v> as openpyxl writes it with lxml) is no saved result.
 _CELL_F_FAST = re.compile(
-    rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*>(<f[^>]*/>|<f[^>]*>([^<]*)</f>)(<v>|<v/>|<v />)?')
+    rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*>(<f[^>]*/>|<f[^>]*>([^<]*)</f>)(<v></v>|<v>|<v/>|<v />)?')
 _F_START = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _C_REF = re.compile(rb'\br="([A-Z]{1,3}[0-9]{1,7})"')
 _F_BODY = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)")
@@ -174,7 +175,7 @@ def xlsx_formulas(sheet_xml: bytes, refless: bool | None = None,
     if not ns:  # the usual spelling: one C-level pass
         for ref, _f_tag, f_text, v_tag in _CELL_F_FAST.findall(sheet_xml):
             text = html.unescape(f_text.decode("utf-8", "replace"))
-            cached = v_tag.startswith(b"<v>")
+            cached = v_tag == b"<v>"
             found[ref.decode()] = ("=" + text if text else "=(shared formula)", cached)
         return found
     done = 0  # formulas before here were looked at already (linear whatever the nesting)
@@ -193,7 +194,8 @@ def xlsx_formulas(sheet_xml: bytes, refless: bool | None = None,
         text = html.unescape((body.group(1) or b"").decode("utf-8", "replace")) if body else ""
         after = body.end() if body else m.end()
         nxt = _NEXT_IN_CELL.search(sheet_xml, after)  # a value before the cell's end?
-        cached = nxt is not None and nxt.group(0).endswith(b"v>")
+        cached = (nxt is not None and nxt.group(0).endswith(b"v>")
+                  and not sheet_xml.startswith(b"</", nxt.end()))  # <v></v>: empty
         done = nxt.start() if nxt is not None else len(sheet_xml)
         found[ref.group(1).decode()] = ("=" + text if text else "=(shared formula)", cached)
     return found
@@ -520,7 +522,7 @@ class _Reader:
             found.add(spec.key)
             used.add(name)
         for spec in pending:
-            if spec.key not in found:
+            if spec.key not in found and not spec.optional:
                 self.wb.problems.append(catalog.problem(
                     "structure.missing-sheet", file=self.file, sheet=spec.name,
                     expected=spec.name))
@@ -632,6 +634,8 @@ class _Reader:
         return raw
 
     def missing_column(self, spec: SheetSpec, name: str, c: ColumnSpec, row: int | None) -> None:
+        if c.optional:
+            return  # a column added later: older files without it stay readable
         self.wb.problems.append(catalog.problem(
             "structure.missing-column", file=self.file, sheet=name,
             cell=f"{row}:{row}" if row else None, column=c.header,

@@ -588,7 +588,7 @@ class NightlyRun:
                 from .consolidate import record_cross_quarter_problems
                 from .rollup import write_quarter_rollup
 
-                record_cross_quarter_problems(ledger, fy, q)
+                record_cross_quarter_problems(ledger, fy, q, self.plans.get(fy))
                 path = write_quarter_rollup(self.ws, fy, q, plan=self.plans.get(fy),
                                             figures=figures)
             except Exception as exc:  # keep going: other quarters, replies, the report

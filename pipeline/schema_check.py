@@ -381,6 +381,9 @@ def schema_problems_many(items: list[tuple[SheetFrame, str]], spec: SheetSpec,
                           expected=_expected_range(lo, hi, kind))
         elif check.startswith("str_matches"):
             p = _make("value.bad-format", sf, spec, file, f, row, value, kind)
+        elif check.startswith("str_length"):
+            p = _make("value.text-too-long", sf, spec, file, f, row, None, kind,
+                      detail=f"{len(str(value))} ตัวอักษร / characters; {check}")
         elif check == "field_uniqueness":
             continue  # uniqueness is done below, naming the first row
         else:

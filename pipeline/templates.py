@@ -1,7 +1,8 @@
 """Per-agency report templates, derived from schemas/ and the plan.
 
-Each agency gets a workbook with its cover pre-filled and locked, an empty budget table
-with dropdowns, its own indicators (locked, with targets) and a hidden stamp saying
+Each agency gets a workbook with its cover pre-filled and locked, a budget table listing
+its plan projects (identity locked, amounts carried forward from its last accepted report,
+open) above empty rows with dropdowns, a narrative sheet, its own indicators (locked, with targets) and a hidden stamp saying
 which template this is. The layout is a contract with ``read.py``: table sheets have a
 title (row 1), the agency and period (row 2), help (row 3), headers
 (``ColumnSpec.header``) in ``spec.header_row`` from column A and data below; the cover
@@ -33,7 +34,7 @@ from schemas.choices import FIXED_CHOICES, INDICATOR_INPUTS, KINDS, by_key
 
 from . import calendar as fcal
 from . import xlstyle as xs
-from .plan import Agency, Plan
+from .plan import Agency, Plan, Project
 from .secret import KEY_NAME, keyed_digest, workspace_secret
 
 # The stamp's keys, in the order they are written and hashed. The checksum covers
@@ -45,8 +46,13 @@ CHECKSUM_KEY = "checksum"
 SHEET_HELP: dict[str, tuple[str, str]] = {
     "cover": ("กรอกข้อมูลผู้รายงานในช่องสีขาว ช่องสีเทากรอกไว้ให้แล้ว",
               "Fill in the white cells; grey cells are pre-filled"),
-    "budget": ("หนึ่งแถวต่อหนึ่งโครงการ/กิจกรรม ยอดเงินสะสมตั้งแต่ 1 ต.ค. แทรกแถวเพิ่มได้",
-               "One row per project/activity, cumulative since 1 Oct; rows may be inserted"),
+    "budget": ("โครงการตามแผนอยู่ด้านบน (ช่องสีเทากรอกไว้ให้แล้ว) ปรับยอดสะสมตั้งแต่ 1 ต.ค. "
+               "กิจกรรมนอกแผนกรอกในแถวว่างด้านล่าง",
+               "Plan projects first (grey is pre-filled): update the amounts, cumulative "
+               "since 1 Oct; activities not in the plan go in the empty rows below"),
+    "narrative": ("หนึ่งแถวต่อหนึ่งเรื่อง: ปัญหาอุปสรรค ข้อเสนอแนะ หรือผลงานเด่น เลือกยุทธศาสตร์หรือใส่รหัสโครงการได้ถ้าเกี่ยวข้อง",
+                  "One row per entry: a problem, a suggestion or a highlight; tie it to a "
+                  "strategy or a project code if it concerns one"),
     "indicators": ("กรอกเฉพาะช่องสีขาวของแต่ละแถวตามวิธีรายงาน (ตัวตั้ง/ตัวหาร, ค่าเฉลี่ย+จำนวนผู้เข้าสอบ, "
                    "มี/ไม่มี หรือจำนวน) และหลักฐาน ช่องสีเทากรอกไว้ให้แล้ว",
                    "Fill in each row's white cells as its kind asks (numerator/denominator, "
@@ -230,11 +236,85 @@ def _lists_for(plan: Plan, name: str) -> list[str]:
     return [c.th for c in FIXED_CHOICES[name]]
 
 
-def _write_budget(ws: Worksheet, plan: Plan, lists: xs.ListsSheet) -> None:
+# budget columns a plan project's row has pre-filled and locked; the rest stay open
+PROJECT_LOCKED = ("project_code", "project_name", "strategy", "budget_source",
+                  "expenditure_category", "output_target")
+CARRIED = ("allocated", "committed", "disbursed", "progress_status", "output_achieved",
+           "remarks")
+
+
+def _label_of(plan: Plan, list_name: str, key: Any) -> Any:
+    if key is None or key == "":
+        return None
+    if list_name == "strategy":
+        s = plan.strategies.get(int(key)) if str(key).isdigit() else None
+        return s.label if s else key
+    c = by_key(list_name).get(str(key))
+    return c.th if c else key
+
+
+def _baht(satang: Any) -> Any:
+    if satang is None:
+        return None
+    satang = int(satang)
+    return satang // 100 if satang % 100 == 0 else satang / 100
+
+
+def budget_rows(plan: Plan, agency: Agency, quarter: int,
+                carried: list[dict[str, Any]] | None = None
+                ) -> tuple[list[dict[str, Any]], int]:
+    """The budget sheet's pre-filled rows and how many of them are plan projects (locked
+    identity): the agency's plan projects with the amounts, progress, output and remarks of
+    its last accepted report (``carried``: that report's budget lines, ledger keys and
+    satang), then that report's lines not in the plan (open, so the clerk updates them).
+    A revision that takes effect this quarter sets the allocation it names."""
+    last = {str(r.get("project_code")): r for r in (carried or [])}
+    rows: list[dict[str, Any]] = []
+    mine: list[Project] = plan.projects_for(agency.code)
+    for p in mine:
+        prev = last.get(p.code, {})
+        row: dict[str, Any] = {
+            "project_code": p.code, "project_name": p.name_th,
+            "strategy": _label_of(plan, "strategy", p.strategy_no),
+            "budget_source": _label_of(plan, "budget_source", p.budget_source),
+            "expenditure_category": _label_of(plan, "expenditure_category",
+                                              p.expenditure_category),
+            "output_target": p.output_target or None,
+            "allocated": _baht(prev.get("allocated")),
+            "committed": _baht(prev.get("committed")),
+            "disbursed": _baht(prev.get("disbursed")),
+            "progress_status": _label_of(plan, "progress_status", prev.get("progress_status")),
+            "output_achieved": prev.get("output_achieved") or None,
+            "remarks": prev.get("remarks") or None,
+        }
+        if p.revised_in(quarter) and (not prev or prev.get("allocated") != p.revised_allocation):
+            row["allocated"] = _baht(p.revised_allocation)
+        rows.append(row)
+    planned = {p.code for p in mine}
+    for r in carried or []:
+        if str(r.get("project_code")) in planned:
+            continue
+        rows.append({
+            "project_code": r.get("project_code"), "project_name": r.get("project_name"),
+            "strategy": _label_of(plan, "strategy", r.get("strategy_no")),
+            "budget_source": _label_of(plan, "budget_source", r.get("budget_source")),
+            "expenditure_category": _label_of(plan, "expenditure_category",
+                                              r.get("expenditure_category")),
+            **{k: _baht(r.get(k)) for k in ("allocated", "committed", "disbursed")},
+            "progress_status": _label_of(plan, "progress_status", r.get("progress_status")),
+            "output_achieved": r.get("output_achieved") or None,
+            "remarks": r.get("remarks") or None,
+        })
+    return rows, len(mine)
+
+
+def _write_budget(ws: Worksheet, plan: Plan, lists: xs.ListsSheet,
+                  rows: list[dict[str, Any]] | None = None, locked_rows: int = 0) -> None:
     spec = schemas.BUDGET
     _table_header(ws, spec)
+    rows = rows or []
     first = spec.header_row + 1
-    last = first + schemas.BUDGET_TEMPLATE_ROWS - 1
+    last = first + len(rows) + schemas.BUDGET_TEMPLATE_ROWS - 1
     for r in range(first, last + 1):
         xs.set_row_height(ws, r, 1)
     for j, col in enumerate(spec.columns, start=1):
@@ -251,6 +331,40 @@ def _write_budget(ws: Worksheet, plan: Plan, lists: xs.ListsSheet) -> None:
             dv = xs.prompt_only(col.th, _input_prompt(col))
         ws.add_data_validation(dv)
         dv.add(rng)
+    for i, values in enumerate(rows):
+        r = first + i
+        lines = 1
+        for j, col in enumerate(spec.columns, start=1):
+            value = values.get(col.name)
+            cell = ws.cell(row=r, column=j, value=value)
+            locked = i < locked_rows and col.name in PROJECT_LOCKED
+            xs.style_cell(cell, locked=locked, number_format=xs.number_format_for(col.kind),
+                          wrap=col.width >= 26)
+            if isinstance(value, str):
+                lines = max(lines, xs.lines_needed(value, col.width))
+        xs.set_row_height(ws, r, lines)
+    xs.page_setup(ws, landscape=True, header_row=spec.header_row)
+
+
+def _write_narrative(ws: Worksheet, plan: Plan, lists: xs.ListsSheet) -> None:
+    """Empty rows with the kind and strategy dropdowns; every cell open."""
+    spec = schemas.NARRATIVE
+    _table_header(ws, spec)
+    first = spec.header_row + 1
+    last = first + schemas.NARRATIVE_TEMPLATE_ROWS - 1
+    for r in range(first, last + 1):
+        xs.set_row_height(ws, r, 2)
+    for j, col in enumerate(spec.columns, start=1):
+        xs.style_column(ws, j, first, last, locked=False,
+                        number_format=xs.number_format_for(col.kind), wrap=col.width >= 30)
+        letter = get_column_letter(j)
+        if col.choices:
+            dv = xs.list_validation(lists.add(col.choices, _lists_for(plan, col.choices)),
+                                    col.th, xs.prompt_text(col.help_th, col.help_en))
+        else:
+            dv = xs.prompt_only(col.th, _input_prompt(col))
+        ws.add_data_validation(dv)
+        dv.add(f"{letter}{first}:{letter}{last}")
     xs.page_setup(ws, landscape=True, header_row=spec.header_row)
 
 
@@ -340,10 +454,12 @@ def _write_web_link(ws: Worksheet, url: str) -> None:
 
 def build_template(plan: Plan, agency_code: str, quarter: int,
                    fingerprint: str | None = None, web_link: str | None = None,
-                   key: bytes | None = None) -> Workbook:
+                   key: bytes | None = None,
+                   carried: list[dict[str, Any]] | None = None) -> Workbook:
     """The workbook one agency fills in for one quarter (not yet saved); ``web_link``:
     the agency's page of ``edurollup serve``, shown on the cover; ``key``: the
-    workspace's, for the stamp's checksum (:func:`stamp_checksum`)."""
+    workspace's, for the stamp's checksum (:func:`stamp_checksum`); ``carried``: the
+    budget lines of the agency's last accepted report (:func:`budget_rows`)."""
     if quarter not in (1, 2, 3, 4):
         raise ValueError(f"quarter must be 1-4, got {quarter!r}")
     agency = plan.agencies[agency_code]
@@ -352,6 +468,7 @@ def build_template(plan: Plan, agency_code: str, quarter: int,
     cover = wb.create_sheet(schemas.COVER.name)
     budget = wb.create_sheet(schemas.BUDGET.name)
     indicators = wb.create_sheet(schemas.INDICATORS.name)
+    narrative = wb.create_sheet(schemas.NARRATIVE.name)
     lists = xs.ListsSheet(wb, schemas.LISTS_SHEET)
     stamp = wb.create_sheet(schemas.STAMP_SHEET)
 
@@ -359,12 +476,15 @@ def build_template(plan: Plan, agency_code: str, quarter: int,
     if web_link:
         _write_web_link(cover, web_link)
     _heading(budget, schemas.BUDGET, agency, plan, quarter)
-    _write_budget(budget, plan, lists)
+    rows, locked_rows = budget_rows(plan, agency, quarter, carried)
+    _write_budget(budget, plan, lists, rows, locked_rows)
     _heading(indicators, schemas.INDICATORS, agency, plan, quarter)
     _write_indicators(indicators, plan, agency, quarter, lists)
+    _heading(narrative, schemas.NARRATIVE, agency, plan, quarter)
+    _write_narrative(narrative, plan, lists)
     _write_stamp(stamp, stamp_values(plan, agency, quarter, fingerprint, key))
 
-    for ws in (cover, budget, indicators, lists.ws):
+    for ws in (cover, budget, indicators, narrative, lists.ws):
         _protect(ws)
     wb.security = WorkbookProtection(lockStructure=True)
     wb.active = 0
@@ -373,10 +493,12 @@ def build_template(plan: Plan, agency_code: str, quarter: int,
 
 def write_templates(plan: Plan, quarter: int, codes: list[str], out_dir: Path,
                     web_links: dict[str, str] | None = None,
-                    key: bytes | None = None) -> list[Path]:
+                    key: bytes | None = None,
+                    carried: dict[str, list[dict[str, Any]]] | None = None) -> list[Path]:
     """Write one template per agency code into ``out_dir``; returns the paths in order.
     ``web_links``: agency code -> its clerk link (``web.links.public_links``); ``key``: the
-    workspace's (:func:`issue_key`), for the stamps."""
+    workspace's (:func:`issue_key`), for the stamps; ``carried``: agency code -> the budget
+    lines of its last accepted report (``consolidate.carried_lines``)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -384,6 +506,7 @@ def write_templates(plan: Plan, quarter: int, codes: list[str], out_dir: Path,
     for code in codes:
         path = out_dir / template_filename(plan, plan.agencies[code], quarter)
         xs.save_workbook(build_template(plan, code, quarter, fingerprint,
-                                        (web_links or {}).get(code), key), path)
+                                        (web_links or {}).get(code), key,
+                                        (carried or {}).get(code)), path)
         paths.append(path)
     return paths

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 import schemas
-from schemas import BUDGET, COVER, INDICATORS, SheetSpec
+from schemas import BUDGET, COVER, INDICATORS, NARRATIVE, SheetSpec
 from schemas._base import (
     CODE,
     MONEY,
@@ -412,6 +412,41 @@ def _clean_budget(sf: SheetFrame) -> pd.DataFrame:
     return _frame_of(names, arrays, n)
 
 
+def _clean_narrative(sf: SheetFrame) -> pd.DataFrame:
+    """kind (key), strategy (int or None), project_code, text + _row: entries with a kind
+    and a text (a row missing either is an error of the column checks)."""
+    values = _plain(sf)
+    n = len(values["_row"])
+
+    def col(name: str) -> list[Any]:
+        return values.get(name) or [None] * n
+
+    return _frame_of(["kind", "strategy", "project_code", "text", "_row"], [
+        _objects(col("kind")), _objects([_int_or_same(v) for v in col("strategy")]),
+        _objects(col("project_code")), _objects(col("text")),
+        np.array(values["_row"], dtype="int64")], n)
+
+
+# budget columns a template pre-fills for a plan project; a row with only these is a
+# planned project the agency has nothing to report on yet, not a half-typed line
+_PROJECT_IDENTITY = frozenset({"project_code", "project_name", "strategy", "budget_source",
+                               "expenditure_category", "output_target"})
+
+
+def _drop_unreported_projects(raw: RawWorkbook, plan: Plan | None, agency: str | None) -> None:
+    """Leave out the budget rows of the agency's plan projects that hold only what the
+    template pre-filled (Q1 before any allocation arrived): nothing to check or count."""
+    sheet = raw.sheets.get(BUDGET.key)
+    if sheet is None or plan is None or not plan.projects or agency is None:
+        return
+    codes = {p.code for p in plan.projects_for(agency)}
+    if not codes:
+        return
+    sheet.rows = [(row, cells) for row, cells in sheet.rows
+                  if not (cells.keys() <= _PROJECT_IDENTITY and "project_code" in cells
+                          and str(cells["project_code"].value).strip() in codes)]
+
+
 def _int_or_same(v: Any) -> Any:
     if v is None or isinstance(v, bool):
         return v
@@ -477,7 +512,7 @@ def validate_workbooks(items: list[tuple[RawWorkbook, Plan | None]],
             groups.setdefault(id(job.plan), []).append(job)
     for group in groups.values():
         choices = plan_choices(group[0].plan)
-        for spec in (COVER, BUDGET, INDICATORS):
+        for spec in (COVER, BUDGET, INDICATORS, NARRATIVE):
             members = [j for j in group if spec.key in j.frames]
             if not members:
                 continue
@@ -521,6 +556,7 @@ def _start(raw: RawWorkbook, plan: Plan | None, stamp_key: bytes | None = None) 
             return job
         from .normalise import normalise_workbook
 
+        _drop_unreported_projects(raw, plan, rep.agency_code)
         job.frames, norm_problems = normalise_workbook(raw, plan)
         job.problems += norm_problems
         cover_sf = job.frames.get("cover")
@@ -542,7 +578,7 @@ def _finish(job: _Job, frames: bool = True) -> FileReport:
     problems = job.problems
     if not job.failed:
         try:
-            for key in (COVER.key, BUDGET.key, INDICATORS.key):
+            for key in (COVER.key, BUDGET.key, INDICATORS.key, NARRATIVE.key):
                 problems += job.column_problems.get(key, [])
             cover_sf = job.frames.get("cover")
             if cover_sf is not None:
@@ -562,21 +598,24 @@ def _finish(job: _Job, frames: bool = True) -> FileReport:
     if not job.failed and not any(p.is_error for p in problems):
         try:
             budget_sf, ind_sf = job.frames.get("budget"), job.frames.get("indicators")
+            narr_sf = job.frames.get(NARRATIVE.key)
             if frames:
                 rep.budget = _clean_budget(budget_sf) if budget_sf is not None else None
                 rep.indicators = _clean_indicators(ind_sf) if ind_sf is not None else None
+                rep.narrative = _clean_narrative(narr_sf) if narr_sf is not None else None
             else:
                 rep.clean_lists = {key: _plain(sf) for key, sf in
-                                   (("budget", budget_sf), ("indicators", ind_sf))
+                                   (("budget", budget_sf), ("indicators", ind_sf),
+                                    ("narrative", narr_sf))
                                    if sf is not None}
         except Exception as exc:  # noqa: BLE001
             _fail(job, exc)
-            rep.budget = rep.indicators = rep.clean_lists = None
+            rep.budget = rep.indicators = rep.narrative = rep.clean_lists = None
     rep.problems = sorted(unique_problems(problems), key=_reading_order)
     return rep
 
 
-_SHEET_ORDER = {COVER.name: 1, BUDGET.name: 2, INDICATORS.name: 3}
+_SHEET_ORDER = {COVER.name: 1, BUDGET.name: 2, INDICATORS.name: 3, NARRATIVE.name: 4}
 
 
 def _reading_order(p: Problem) -> tuple[int, int, int]:
@@ -585,11 +624,11 @@ def _reading_order(p: Problem) -> tuple[int, int, int]:
         return (0, 0, 0)
     m = re.match(r"^([A-Z]+)(\d+)", p.cell or "")
     if not m:
-        return (_SHEET_ORDER.get(p.sheet, 4), 0, 0)
+        return (_SHEET_ORDER.get(p.sheet, 5), 0, 0)
     col = 0
     for ch in m.group(1):
         col = col * 26 + ord(ch) - 64
-    return (_SHEET_ORDER.get(p.sheet, 4), int(m.group(2)), col)
+    return (_SHEET_ORDER.get(p.sheet, 5), int(m.group(2)), col)
 
 
 def _cells_of(sf: SheetFrame, problems: list[Problem]) -> set[tuple[str, int]]:

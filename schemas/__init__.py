@@ -10,9 +10,11 @@ from .budget import Budget
 from .choices import FIXED_CHOICES, Choice
 from .cover import Cover
 from .indicator_results import IndicatorResults
+from .narrative import Narrative
 from .plan_agencies import PlanAgencies
 from .plan_disbursement import PlanDisbursementTargets
 from .plan_indicators import PlanIndicators
+from .plan_projects import PlanProjects
 from .plan_settings import PlanSettings
 from .plan_strategies import PlanStrategies
 
@@ -29,7 +31,11 @@ BUDGET = SheetSpec("budget", "งบประมาณ (Budget)", Budget, "table
 INDICATORS = SheetSpec("indicators", "ตัวชี้วัด (Indicators)", IndicatorResults, "table",
                        header_row=4, title_th="ผลการดำเนินงานตามตัวชี้วัด",
                        title_en="Indicator results")
-SUBMISSION_SHEETS = [COVER, BUDGET, INDICATORS]
+NARRATIVE = SheetSpec("narrative", "ปัญหาและข้อเสนอแนะ (Narrative)", Narrative, "table",
+                      header_row=4, title_th="ปัญหาอุปสรรค ข้อเสนอแนะ และผลงานเด่น",
+                      title_en="Problems, suggestions and highlights", optional=True)
+SUBMISSION_SHEETS = [COVER, BUDGET, INDICATORS, NARRATIVE]
+NARRATIVE_TEMPLATE_ROWS = 30
 LISTS_SHEET = "_lists"  # hidden: dropdown lists
 STAMP_SHEET = "_stamp"  # very hidden: machine-readable template stamp (key in A, value in B)
 BUDGET_TEMPLATE_ROWS = 150  # empty, formatted rows for projects
@@ -48,11 +54,15 @@ PLAN_DISBURSEMENT = SheetSpec("disbursement", "เป้าเบิกจ่า
                               PlanDisbursementTargets, "table", header_row=3,
                               title_th="เป้าหมายการเบิกจ่ายสะสมรายไตรมาส",
                               title_en="Cumulative disbursement targets by quarter")
-PLAN_SHEETS = [PLAN_SETTINGS, PLAN_AGENCIES, PLAN_STRATEGIES, PLAN_INDICATORS, PLAN_DISBURSEMENT]
+PLAN_PROJECTS = SheetSpec("projects", "โครงการ (Projects)", PlanProjects, "table",
+                          header_row=3, title_th="ทะเบียนโครงการตามแผน",
+                          title_en="Project register", optional=True)
+PLAN_SHEETS = [PLAN_SETTINGS, PLAN_AGENCIES, PLAN_STRATEGIES, PLAN_INDICATORS, PLAN_DISBURSEMENT,
+               PLAN_PROJECTS]
 
 __all__ = [
     "BUDGET", "BUDGET_TEMPLATE_ROWS", "COVER", "Choice", "ColumnSpec", "FIXED_CHOICES",
-    "INDICATORS", "LISTS_SHEET", "MIN_SCHEMA_VERSION", "PLAN_AGENCIES", "PLAN_DISBURSEMENT",
-    "PLAN_INDICATORS", "PLAN_SETTINGS", "PLAN_SHEETS", "PLAN_STRATEGIES", "SCHEMA_VERSION",
+    "INDICATORS", "LISTS_SHEET", "NARRATIVE", "NARRATIVE_TEMPLATE_ROWS", "MIN_SCHEMA_VERSION", "PLAN_AGENCIES", "PLAN_DISBURSEMENT",
+    "PLAN_INDICATORS", "PLAN_PROJECTS", "PLAN_SETTINGS", "PLAN_SHEETS", "PLAN_STRATEGIES", "SCHEMA_VERSION",
     "STAMP_SHEET", "SUBMISSION_SHEETS", "SheetSpec", "columns_of",
 ]

@@ -40,6 +40,7 @@ class ColumnSpec:
     help_en: str = ""
     width: int = 16
     dtype: Any = None
+    optional: bool = False  # a file without this column is still read (added later)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -59,6 +60,7 @@ def col(
     help_th: str = "",
     help_en: str = "",
     width: int = 16,
+    optional: bool = False,
     **checks: Any,
 ) -> Any:
     """A pandera Field carrying the column's labels and kind in its metadata."""
@@ -72,6 +74,7 @@ def col(
         "help_th": help_th,
         "help_en": help_en,
         "width": width,
+        "optional": optional,
     }
     return pa.Field(nullable=not required, title=f"{th} ({en})", metadata=meta, **checks)
 
@@ -95,6 +98,7 @@ def columns_of(model: type[pa.DataFrameModel]) -> list[ColumnSpec]:
                 help_en=m.get("help_en", ""),
                 width=int(m.get("width", 16)),
                 dtype=column.dtype,
+                optional=bool(m.get("optional")),
             )
         )
     return specs
@@ -112,6 +116,7 @@ class SheetSpec:
     first_col: int = 1  # 1-based column of the first field
     title_th: str = ""
     title_en: str = ""
+    optional: bool = False  # a workbook without this sheet is still read (added later)
 
     @property
     def columns(self) -> list[ColumnSpec]:

@@ -1,4 +1,8 @@
-"""Submission sheet "budget": one row per project/activity, cumulative money in baht."""
+"""Submission sheet "budget": one row per project/activity, cumulative money in baht.
+
+The template lists the agency's plan projects first (code, name, strategy, source,
+category and output target locked), pre-filled with its last accepted report's amounts;
+rows for activities not in the plan go below."""
 
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -45,4 +49,13 @@ class Budget(pa.DataFrameModel):
     progress_status: Series[str] = col(
         "สถานะการดำเนินงาน", "Progress", CHOICE, choices="progress_status", width=20
     )
-    remarks: Series[str] = col("หมายเหตุ", "Remarks", TEXT, width=30)
+    remarks: Series[str] = col("หมายเหตุ", "Remarks", TEXT, width=30,
+                               str_length={"max_value": 500})
+    # Added with the plan's project register: older files without them stay readable.
+    output_target: Series[str] = col(
+        "เป้าหมายผลผลิต", "Output target", TEXT, locked=True, optional=True, width=26,
+        help_th="จากแผน", help_en="from the plan")
+    output_achieved: Series[str] = col(
+        "ผลผลิตที่ได้", "Output achieved", TEXT, optional=True, width=26,
+        str_length={"max_value": 500},
+        help_th="ผลผลิตที่ทำได้เทียบกับเป้าหมาย", help_en="output achieved against the target")

@@ -126,6 +126,19 @@ YES_NO = [
     Choice("no", "ไม่มี", "no"),
 ]
 
+# A plan project whose budget the agency passes on to agencies that report it themselves
+PASSED_ON = [
+    Choice("yes", "ใช่", "yes"),
+    Choice("no", "ไม่ใช่", "no"),
+]
+
+# Kinds of entry of the template's narrative sheet (seed 004's follow-up and report)
+NARRATIVE_KINDS = [
+    Choice("obstacle", "ปัญหาอุปสรรค", "problem / obstacle"),
+    Choice("suggestion", "ข้อเสนอแนะ", "suggestion"),
+    Choice("highlight", "ผลงานเด่น", "highlight"),
+]
+
 # Levels a school teaches (the agency registry); indicators may be asked only of schools
 # teaching a level (O-NET grade 9: lower secondary).
 LEVELS = [
@@ -162,6 +175,8 @@ FIXED_CHOICES: dict[str, list[Choice]] = {
     "when_empty": WHEN_EMPTY,
     "level": LEVELS,
     "verdict": VERDICTS,
+    "passed_on": PASSED_ON,
+    "narrative_kind": NARRATIVE_KINDS,
 }
 
 

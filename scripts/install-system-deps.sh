@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests drive for real: LibreOffice (convert workbooks
-# headless), poppler (PDF -> PNG), Thai fonts (Laksaman is TLWG's free TH Sarabun twin)
+# headless; Writer: the report document to PDF), poppler (PDF -> PNG), Thai fonts (Laksaman is TLWG's free TH Sarabun twin)
 # and Chromium with its chromedriver (status page screenshots, the web page's browser tests
 # through Selenium). Does nothing when they are already there.
 set -u
 need=()
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc-nogui)
+# Writer converts the committee report (.docx) to PDF
+dpkg -s libreoffice-writer-nogui >/dev/null 2>&1 || dpkg -s libreoffice-writer >/dev/null 2>&1 \
+  || need+=(libreoffice-writer-nogui)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)

@@ -81,8 +81,8 @@ def fill_report(plan: Plan, rep: Report, path: Path) -> Path:
                "remarks": p.remarks or None}
         for j, n in enumerate(names, start=1):
             cell = b.cell(i, j)
-            cell.value = row[n]
-            if isinstance(row[n], str):
+            cell.value = row.get(n)  # columns added later (output target/achieved) stay empty
+            if isinstance(row.get(n), str):
                 cell.data_type = "s"  # typed text stays text, even "=..."
     ind = wb.create_sheet(INDICATORS.name)
     for j, c in enumerate(INDICATORS.columns, start=1):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import subprocess
 import sys
 
@@ -46,3 +47,43 @@ def test_template_all_shows_progress_only_on_a_terminal(tmp_path):
     assert on_tty.returncode == 0
     text = seen.decode("utf-8", "replace")
     assert "writing templates" in text and "100%" in text
+
+
+def test_demo_build_shows_progress_only_on_a_terminal(tmp_path):
+    piped = subprocess.run(
+        [sys.executable, "-m", "pipeline", "demo", "--no-run", "--workspace",
+         str(tmp_path / "piped")], cwd=REPO, capture_output=True, timeout=600,
+        env={**os.environ, "COLUMNS": "100"})
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stderr == b""  # quiet off a terminal
+    assert "demo workspace built" in piped.stdout.decode()
+
+    # read the terminal while the build runs: a bar redrawn hundreds of times fills the
+    # pty's buffer, and a child blocked on a full terminal never finishes
+    leader, follower = pty.openpty()
+    seen = b""
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pipeline", "demo", "--no-run", "--workspace",
+             str(tmp_path / "tty")], cwd=REPO, stdout=subprocess.DEVNULL, stderr=follower,
+            env={**os.environ, "COLUMNS": "100"})
+        os.close(follower)
+        follower = -1
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        returncode = proc.wait(timeout=600)
+    finally:
+        if follower != -1:
+            os.close(follower)
+        os.close(leader)
+    assert returncode == 0
+    text = seen.decode("utf-8", "replace")
+    assert "making the reports" in text and "100%" in text
+    # it moved: the bar was drawn part way (1-99 %), not only at the end
+    assert re.search(r"(?<![0-9])[1-9][0-9]?%", text), text[-2000:]

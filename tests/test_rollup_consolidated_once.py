@@ -11,6 +11,7 @@ from rollup_helpers import scenario_copy
 from run_helpers import run_cli
 
 import pipeline.rollup as rollup_mod
+import pipeline.rollup.figures as figures_mod
 
 pytestmark = pytest.mark.slow
 
@@ -28,13 +29,13 @@ def test_each_quarter_consolidated_once_and_outputs_unchanged(tmp_path_factory, 
     page = (ws.outbox / "status.html").read_text("utf-8")
 
     calls: list[tuple[int, int]] = []
-    real = rollup_mod.consolidate_quarter
+    real = figures_mod.consolidate_quarter
 
     def counting(ledger, plan, fy, q):
         calls.append((fy, q))
         return real(ledger, plan, fy, q)
 
-    monkeypatch.setattr(rollup_mod, "consolidate_quarter", counting)
+    monkeypatch.setattr(figures_mod, "consolidate_quarter", counting)
     (ws.state / "rollup-digests.json").unlink()  # every roll-up is rebuilt
     result = run_cli(ws, "--quiet")
     assert result.exit_code == 0, result.output

@@ -31,6 +31,7 @@ def snapshot(ws, root: Path, monkeypatch=None) -> dict:
     import pipeline.rollup as R
     from pipeline.consolidate import consolidate_quarter
     from pipeline.plan_load import load_plan
+    from pipeline.rollup.sheets import by_agency
     from pipeline.status_page import write_status_page
 
     plan = load_plan(ws.plan_file(2568))
@@ -40,9 +41,9 @@ def snapshot(ws, root: Path, monkeypatch=None) -> dict:
     snap["annual"] = workbook_snapshot(R.annual_path(ws, 2568))
     fig = consolidate_quarter(ws.ledger_path, plan, 2568, 2)
     if monkeypatch is not None:
-        monkeypatch.setattr(R, "AGENCY_RESULTS_LIMIT", 3)
+        monkeypatch.setattr(by_agency, "AGENCY_RESULTS_LIMIT", 3)
     else:
-        R.AGENCY_RESULTS_LIMIT = 3
+        by_agency.AGENCY_RESULTS_LIMIT = 3
     target = root / "big" / "rollup-2568-Q2.xlsx"
     R.write_rollup_workbook(fig, target, data_row_limit=10)
     snap["big-rollup"] = workbook_snapshot(target)

@@ -75,15 +75,22 @@ def test_rollup_totals_equal_the_accepted_files(scenario, quarter):
     for i, m in enumerate(MEASURES, start=1):
         assert _baht(t[i].value) == total[m]
 
-    # agencies: every registry agency; those without an accepted file show zero
+    # agencies: every registry agency; those without an accepted file read as "no data"
+    # (blank, the report column says why), never 0.00 (issue #14)
     sh = wb[SHEETS["agencies"]]
     header = [c.value for c in sh[4]]
     col = {m: next(i for i, h in enumerate(header) if h and h.endswith(f"{m.capitalize()} (baht)")
                    or (h and m == "committed" and "Committed / PO" in h)) for m in MEASURES}
     rows = {r[0].value or r[1].value: r for r in sh.iter_rows(min_row=5) if r[1].value}
+    accepted = {s.agency_code for s in sent if s.quarter == quarter and s.accepted}
     for code in plan.agencies:
         for m in MEASURES:
-            assert _baht(rows[code][col[m]].value) == by_agency[code][m], (code, m)
+            if code in accepted:
+                assert _baht(rows[code][col[m]].value) == by_agency[code][m], (code, m)
+            else:
+                assert rows[code][col[m]].value is None, (code, m)
+                assert rows[code][5].value in ("ยังไม่ส่ง (missing)",
+                                               "ถูกส่งคืน ยังไม่แก้ไข (rejected, not yet fixed)")
     for m in MEASURES:
         assert _baht(rows["รวม (Total)"][col[m]].value) == total[m]
 
@@ -95,8 +102,8 @@ def test_superseded_and_rejected_files_do_not_count(scenario):
     rows = {r[0].value: r for r in sh.iter_rows(min_row=5) if r[0].value}
     rejected = next(s for s in sent if s.quarter == 2 and s.agency_code == "2033000201")
     assert not rejected.accepted
-    # the rejected agency's row holds no money, although its file had some
-    assert rows["2033000201"][7].value == 0
+    # the rejected agency's row holds no money, although its file had some: no data
+    assert rows["2033000201"][7].value is None
     assert "ถูกส่งคืน" in rows["2033000201"][5].value
     superseded, latest = [s for s in sent if s.quarter == 2 and s.agency_code == "1033530002"]
     old = sum(r["disbursed"] for r in budget_of_file(superseded.path))

@@ -94,7 +94,7 @@ def test_locked_cells_refuse_the_clerk(tmp_path):
 
 def test_values_read_back_with_calamine(filled):
     book = CalamineWorkbook.from_path(str(filled))
-    assert book.sheet_names[:3] == [s.name for s in schemas.SUBMISSION_SHEETS]
+    assert book.sheet_names[:4] == [s.name for s in schemas.SUBMISSION_SHEETS]
     cover = book.get_sheet_by_name(schemas.COVER.name).to_python()
     assert cover[3][1] == SCHOOL  # B4
     assert cover[9][1] == "นางสาวสมศรี ใจดี"  # B10

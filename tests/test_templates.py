@@ -58,7 +58,7 @@ def test_sheet_order_and_visibility(school_wb):
     assert school_wb.sheetnames == [s.name for s in schemas.SUBMISSION_SHEETS] + [
         schemas.LISTS_SHEET, schemas.STAMP_SHEET]
     states = [school_wb[n].sheet_state for n in school_wb.sheetnames]
-    assert states == ["visible", "visible", "visible", "hidden", "veryHidden"]
+    assert states == ["visible", "visible", "visible", "visible", "hidden", "veryHidden"]
 
 
 def test_cover_prefilled_and_locked(school_wb):
