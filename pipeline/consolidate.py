@@ -1197,8 +1197,8 @@ def _consolidate(conn: sqlite3.Connection, plan: Plan, fy: int, q: int) -> Quart
         budget[dim] = budget_table(lines, dim, plan, targets, keys)
     expected = expected_agencies(plan)
     previous = previous_year_figures(conn, plan, fy, expected)
-    counted = asked_rows(plan, frames, q, expected)  # the indicator rows that count at q
-    indicators, indicator_breakdown = indicator_table(plan, counted, q, previous, expected)
+    counted_rows = asked_rows(plan, frames, q, expected)  # indicator rows counting at q
+    indicators, indicator_breakdown = indicator_table(plan, counted_rows, q, previous, expected)
     comp = completeness_frame(plan, subs, current)
     fell: list[Fell] = []
     if q > 1 and len(current):
@@ -1214,7 +1214,7 @@ def _consolidate(conn: sqlite3.Connection, plan: Plan, fy: int, q: int) -> Quart
         current=current, lines=lines, results=results, budget=budget,
         budget_total=total_row(budget["agency"], targets),
         indicators=indicators, indicator_breakdown=indicator_breakdown,
-        agency_indicators=agency_results_frame(plan, counted),
+        agency_indicators=agency_results_frame(plan, counted_rows),
         completeness=comp,
         completeness_by={d: completeness_by(comp, d) for d in ("affiliation", "district")},
         completeness_total=completeness_total(comp),
