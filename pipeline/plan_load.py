@@ -74,18 +74,7 @@ class PlanError(Exception):
 def parse_agency_types(text: Any) -> frozenset[str] | None:
     """'ทั้งหมด' -> None (every type); 'โรงเรียน, วิทยาลัยอาชีวศึกษา' -> keys. Raises Bad
     naming the first unknown type."""
-    s = clean_text(text)
-    if s is None or norm_key(s) in _ALL_WORDS:
-        return None
-    keys = set()
-    for part in _LIST_SPLIT.split(s):
-        if not part:
-            continue
-        key = _TYPE_LOOKUP.get(norm_key(part))
-        if key is None:
-            raise Bad("plan.agency-type-unknown", value=part)
-        keys.add(key)
-    return frozenset(keys) if keys else None
+    return _parse_list(text, _TYPE_LOOKUP, "plan.agency-type-unknown")
 
 
 _REVOKED_WORDS = {"ยกเลิก", "revoked", "revoke", "off", "ปิด", "0"}
@@ -110,6 +99,12 @@ def parse_web_link(text: Any) -> int:
 def parse_levels(text: Any) -> frozenset[str] | None:
     """'ประถมศึกษา, มัธยมศึกษาตอนต้น' -> level keys; empty -> None. Raises Bad naming the
     first unknown level."""
+    return _parse_list(text, _LEVEL_LOOKUP, "plan.level-unknown")
+
+
+def _parse_list(text: Any, lookup: dict[str, str], unknown: str) -> frozenset[str] | None:
+    """A list typed in one cell ('a, b' or 'ทั้งหมด') -> its keys; None for empty or all.
+    Raises Bad(``unknown``) naming the first item the lookup does not know."""
     s = clean_text(text)
     if s is None or norm_key(s) in _ALL_WORDS:
         return None
@@ -117,9 +112,9 @@ def parse_levels(text: Any) -> frozenset[str] | None:
     for part in _LIST_SPLIT.split(s):
         if not part:
             continue
-        key = _LEVEL_LOOKUP.get(norm_key(part))
+        key = lookup.get(norm_key(part))
         if key is None:
-            raise Bad("plan.level-unknown", value=part)
+            raise Bad(unknown, value=part)
         keys.add(key)
     return frozenset(keys) or None
 

@@ -37,7 +37,7 @@ from schemas.choices import KINDS
 
 from . import calendar as fcal
 from . import catalog
-from .isolate import IsolatedReader
+from .isolate import IsolatedReader, file_sha256
 from .model import FileReport, Problem, RawWorkbook, SheetFrame, unique_problems
 from .plan import Indicator, Plan, plan_fingerprint
 from .plan_load import PlanError, load_plan
@@ -693,7 +693,7 @@ def _validate_paths(paths: list[Path], fixed_plan: Plan | None, workspace: Works
         try:
             raw, _deaths = reader.read(path, name)
         except Exception as exc:  # noqa: BLE001 - the reader promises not to raise; be sure
-            rep = FileReport(path=path, display_name=name, sha256=_sha256(path))
+            rep = FileReport(path=path, display_name=name, sha256=file_sha256(path))
             rep.problems.append(catalog.problem("file.unreadable", file=name,
                                                 detail=type(exc).__name__))
             reports.append(rep)
@@ -723,14 +723,3 @@ def _validate_paths(paths: list[Path], fixed_plan: Plan | None, workspace: Works
     return [r for r in reports if r is not None]
 
 
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    try:
-        with open(path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-    except OSError:
-        return ""
-    return h.hexdigest()
