@@ -38,7 +38,7 @@ from pipeline import demo_data as dd
 from pipeline.plan import Agency, Plan
 from pipeline.templates import stamp_values, template_filename
 
-FORMAT = 4  # bump when the corpus layout or content changes: old caches are rebuilt
+FORMAT = 5  # bump when the corpus layout or content changes: old caches are rebuilt
 BASE_REPEATS = 2  # base workbooks = BASE_REPEATS x the demo's agencies (~300)
 FLAW_SHARE = 0.02  # files rejected for a progress status not on the list
 RESUBMIT_SHARE = 0.01  # agencies sending a corrected file for the incremental run
@@ -164,7 +164,10 @@ def patch(members: list[tuple[str, bytes]], swaps: list[tuple[str, str]], *,
     that is not on the list; ``phone`` replaces the reporter's phone on the cover."""
     import io
 
-    enc = [(escape(a).encode(), escape(b).encode()) for a, b in swaps]
+    # openpyxl writes Thai as UTF-8, or as character references when lxml is installed
+    # (python-docx brings it): swap each spelling
+    enc = list(dict.fromkeys((sp(escape(a)), sp(escape(b))) for a, b in swaps
+                             for sp in _SPELLINGS))  # ASCII text has one spelling: once
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
         for name, data in members:
@@ -181,18 +184,21 @@ def patch(members: list[tuple[str, bytes]], swaps: list[tuple[str, str]], *,
     return out.getvalue()
 
 
+_SPELLINGS = (lambda t: t.encode(), lambda t: t.encode("ascii", "xmlcharrefreplace"))
+
+
 def _flaw_status(xml: bytes) -> bytes:
-    labels = [v for v in demo._STATUS.values()]
     best = None
-    for label in labels:
-        pos = xml.find(f"<t>{label}</t>".encode())
-        if pos >= 0 and (best is None or pos < best[0]):
-            best = (pos, label)
+    for label in demo._STATUS.values():
+        for sp in _SPELLINGS:
+            old = sp(f"<t>{label}</t>")
+            pos = xml.find(old)
+            if pos >= 0 and (best is None or pos < best[0]):
+                best = (pos, old, sp)
     if best is None:
         return xml
-    pos, label = best
-    old = f"<t>{label}</t>".encode()
-    return xml[:pos] + f"<t>{BAD_STATUS}</t>".encode() + xml[pos + len(old):]
+    pos, old, sp = best
+    return xml[:pos] + sp(f"<t>{BAD_STATUS}</t>") + xml[pos + len(old):]
 
 
 def _swaps(plan: Plan, base: Agency, agency: Agency) -> list[tuple[str, str]]:
