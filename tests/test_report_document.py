@@ -212,7 +212,10 @@ def _filled(fig):
 def test_contract_figures_presented_when_filled_and_said_empty_when_not(scenario):
     ws, _, _ = scenario
     plan = load_plan(ws.plan_file(2568))
-    figs = [consolidate_quarter(ws.ledger_path, plan, 2568, q) for q in (1, 2)]
+    figs = [dataclasses.replace(
+        consolidate_quarter(ws.ledger_path, plan, 2568, q), projects=empty_projects(),
+        narratives=empty_narratives(), previous_year=None) for q in (1, 2)]
+    assert not plan.projects  # the small plan has no project register
     empty_text = _squash(_docx_text(build_document(Edition(plan, 2568, 2, tuple(figs)))))
     for message in (strategies.NO_REGISTER, narratives.NONE_REPORTED, budget.NO_PREVIOUS):
         assert _squash(message) in empty_text
@@ -220,7 +223,7 @@ def test_contract_figures_presented_when_filled_and_said_empty_when_not(scenario
 
     filled = (figs[0], _filled(figs[1]))
     text = _squash(_docx_text(build_document(Edition(plan, 2568, 2, filled))))
-    for message in (strategies.NO_REGISTER, narratives.NONE_REPORTED, budget.NO_PREVIOUS):
+    for message in (narratives.NONE_REPORTED, budget.NO_PREVIOUS):
         assert _squash(message) not in text
     assert _squash("P-001 โครงการพัฒนาห้องสมุดโรงเรียน") in text
     assert "48,000.00" in text and "12,345.67" in text and "25.72%" in text

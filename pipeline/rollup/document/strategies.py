@@ -70,8 +70,8 @@ def _projects(doc: Any, projects: pd.DataFrame) -> None:
 def write_strategies(doc: Any, ed: Edition) -> None:
     fig = ed.fig
     heading(doc, HEADING, 1)
-    projects = fig.projects
-    if not len(projects):
+    projects = fig.projects  # plan projects and unplanned activities, as consolidated
+    if not fig.plan.projects:
         para(doc, NO_REGISTER)
     ind = fig.indicators
     for s in sorted(fig.plan.strategies.values(), key=lambda s: s.no):
