@@ -353,7 +353,7 @@ def _write_narrative(ws: Worksheet, plan: Plan, lists: xs.ListsSheet) -> None:
     first = spec.header_row + 1
     last = first + schemas.NARRATIVE_TEMPLATE_ROWS - 1
     for r in range(first, last + 1):
-        xs.set_row_height(ws, r, 2)
+        xs.set_row_height(ws, r, 1)  # the empty rows print on one page
     for j, col in enumerate(spec.columns, start=1):
         xs.style_column(ws, j, first, last, locked=False,
                         number_format=xs.number_format_for(col.kind), wrap=col.width >= 30)

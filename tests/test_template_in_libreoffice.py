@@ -61,7 +61,8 @@ def test_prints_to_pdf_with_thai_text(template, tmp_path):
     assert squash("15 เม.ย. 2568") in text  # the due date, shown in the Buddhist Era
     pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
     if pages:
-        assert int(re.search(r"Pages:\s+(\d+)", pages).group(1)) == 3  # one page per sheet
+        # one page per sheet: cover, budget, indicators, narrative
+        assert int(re.search(r"Pages:\s+(\d+)", pages).group(1)) == 4
 
 
 def test_resaved_by_libreoffice_keeps_stamp_and_inputs(template, tmp_path):
