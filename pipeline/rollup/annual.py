@@ -15,7 +15,7 @@ from ..plan import Plan
 from ..workspace import Workspace
 from .figures import Figures, annual_path, load_plan, quarter_figures
 from .layout import ANNUAL_SHEETS, Formats, _properties, be_datetime, workbook_options
-from .longdata import DATA_ROW_LIMIT, long_budget_data, write_csv
+from .longdata import DATA_ROW_LIMIT, long_data_for
 from .sheets.annual_about import _annual_about
 from .sheets.annual_completeness import _annual_completeness
 from .sheets.annual_indicators import _annual_indicators
@@ -39,12 +39,7 @@ def write_annual_workbook(plan: Plan, fy: int, figs: list[QuarterFigures], targe
                           data_row_limit: int = DATA_ROW_LIMIT) -> Path:
     target = Path(target)
     as_of = max((f.as_of for f in figs if f.as_of), default=None)
-    data = long_budget_data(figs)
-    csv_path = None
-    if len(data) > data_row_limit:
-        csv_path = target.with_suffix(".data.csv")
-        write_csv(data, csv_path)
-        data.release()
+    data, csv_path = long_data_for(figs, target, data_row_limit)
     with atomic_path(target) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), workbook_options())
         fm = Formats(wb)

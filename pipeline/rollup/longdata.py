@@ -131,6 +131,19 @@ def long_budget_data(figs: Sequence[QuarterFigures]) -> LongData:
 _QUARTER_CSVS: dict[int, tuple[weakref.ref, Path, tuple[int, int, int]]] = {}
 
 
+def long_data_for(figs: Sequence[QuarterFigures], target: Path, row_limit: int
+                  ) -> tuple[LongData, Path | None]:
+    """The workbook's long data, and the CSV beside ``target`` it went to when it has more
+    than ``row_limit`` rows (then the rows are released: the Data sheet only points to it)."""
+    data = long_budget_data(figs)
+    if len(data) <= row_limit:
+        return data, None
+    csv_path = Path(target).with_suffix(".data.csv")
+    write_csv(data, csv_path)
+    data.release()
+    return data, csv_path
+
+
 def _signature(path: Path) -> tuple[int, int, int] | None:
     try:
         st = path.stat()

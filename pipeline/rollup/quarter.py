@@ -15,7 +15,7 @@ from ..plan import Plan
 from ..workspace import Workspace
 from .figures import Figures, load_plan, quarter_figures, rollup_path
 from .layout import SHEETS, Formats, _properties, be_datetime, workbook_options
-from .longdata import DATA_ROW_LIMIT, long_budget_data, write_csv
+from .longdata import DATA_ROW_LIMIT, long_data_for
 from .sheets.about import _about_sheet
 from .sheets.agencies import _agencies_sheet
 from .sheets.breakdowns import _breakdowns_sheet
@@ -47,12 +47,7 @@ def write_rollup_workbook(fig: QuarterFigures, target: Path,
                           data_row_limit: int = DATA_ROW_LIMIT) -> Path:
     """Lay the quarter's figures out as the roll-up workbook at ``target`` (atomically)."""
     target = Path(target)
-    data = long_budget_data([fig])
-    csv_path = None
-    if len(data) > data_row_limit:
-        csv_path = target.with_suffix(".data.csv")
-        write_csv(data, csv_path)
-        data.release()
+    data, csv_path = long_data_for([fig], target, data_row_limit)
     with atomic_path(target) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), workbook_options())
         fm = Formats(wb)
